@@ -1,0 +1,269 @@
+//! The one error type of the app, its HTTP status table and its wire shape.
+//!
+//! REST handlers and server functions both answer with the same JSON body,
+//! `{"error": "<code>", "message": "<sentence>", ...}`, so the browser decodes exactly what a REST
+//! client reads. Internal details (SQL, join errors) are logged where they happen and never sent.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+use crate::validation::FieldErrors;
+
+/// Result with [`AppError`] as the default error.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a request, as the client should hear it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(into = "ErrorBody", from = "ErrorBody")]
+pub enum AppError {
+    /// 422: one or more fields are invalid; each carries its own message.
+    #[error("Some fields need attention.")]
+    Validation {
+        /// Message per invalid field.
+        fields: FieldErrors,
+    },
+    /// 409: the username belongs to another account (compared without case).
+    #[error("That username is already taken.")]
+    UsernameTaken,
+    /// 409: the email belongs to another account (compared without case).
+    #[error("That email is already in use.")]
+    EmailTaken,
+    /// 401 at sign-in: the same answer for an unknown account and a wrong password.
+    #[error("Wrong username or password.")]
+    InvalidCredentials,
+    /// 401: no usable token (missing, malformed, badly signed, expired, or its user is gone).
+    #[error("{message}")]
+    Unauthorized {
+        /// Why, in words a person understands.
+        message: String,
+    },
+    /// 403: signed in, but the roles are not enough.
+    #[error("{message}")]
+    Forbidden {
+        /// The tutorial's refusal text, e.g. "Require Admin Role!".
+        message: String,
+    },
+    /// 403 at sign-up: asking for pm/admin without an admin's token.
+    #[error("Only an administrator can create PM or Admin accounts.")]
+    RoleNotAllowed,
+    /// 400: the request could not be read (malformed JSON, wrong content type).
+    #[error("{message}")]
+    BadRequest {
+        /// What was wrong with it.
+        message: String,
+    },
+    /// 413: the body is larger than the server accepts.
+    #[error("The request body is too large.")]
+    PayloadTooLarge,
+    /// 404: no such resource.
+    #[error("Not found.")]
+    NotFound,
+    /// 503: a dependency (the database) is not answering.
+    #[error("The service is temporarily unavailable. Try again shortly.")]
+    Unavailable,
+    /// The browser could not reach the server (never produced by the server).
+    #[error("Could not reach the server. Check your connection and try again.")]
+    Network,
+    /// 500: a bug or an outage; the detail is in the server log only.
+    #[error("Something went wrong on our side. Try again later.")]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Validation { .. } => 422,
+            AppError::UsernameTaken | AppError::EmailTaken => 409,
+            AppError::InvalidCredentials | AppError::Unauthorized { .. } => 401,
+            AppError::Forbidden { .. } | AppError::RoleNotAllowed => 403,
+            AppError::BadRequest { .. } => 400,
+            AppError::PayloadTooLarge => 413,
+            AppError::NotFound => 404,
+            AppError::Unavailable => 503,
+            AppError::Network | AppError::Internal => 500,
+        }
+    }
+
+    /// The stable machine-readable code sent as `"error"`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation { .. } => "validation",
+            AppError::UsernameTaken => "username_taken",
+            AppError::EmailTaken => "email_taken",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Unauthorized { .. } => "unauthorized",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::RoleNotAllowed => "role_not_allowed",
+            AppError::BadRequest { .. } => "bad_request",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::NotFound => "not_found",
+            AppError::Unavailable => "unavailable",
+            AppError::Network => "network",
+            AppError::Internal => "internal",
+        }
+    }
+
+    /// 401 for a request that carries no token at all.
+    pub fn token_missing() -> Self {
+        Self::unauthorized("No token provided. Sign in first.")
+    }
+
+    /// 401 for a token that cannot be trusted (malformed, badly signed, wrong algorithm, unknown user).
+    pub fn token_invalid() -> Self {
+        Self::unauthorized("Your session is not valid. Sign in again.")
+    }
+
+    /// 401 for a token past its expiry.
+    pub fn token_expired() -> Self {
+        Self::unauthorized("Your session has expired. Sign in again.")
+    }
+
+    fn unauthorized(message: &str) -> Self {
+        AppError::Unauthorized {
+            message: message.to_owned(),
+        }
+    }
+
+    /// 400 with a message.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            message: message.into(),
+        }
+    }
+
+    /// 422 for a single field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation {
+            fields: FieldErrors::from([(field.to_owned(), message.into())]),
+        }
+    }
+
+    /// The message for one field of a validation error, if this is one.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        match self {
+            AppError::Validation { fields } => fields.get(name).map(String::as_str),
+            _ => None,
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(fields: FieldErrors) -> Self {
+        AppError::Validation { fields }
+    }
+}
+
+/// The JSON every error is sent as.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable code, see [`AppError::code`].
+    pub error: String,
+    /// A sentence for people.
+    pub message: String,
+    /// Per-field messages of a validation error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<FieldErrors>,
+}
+
+impl From<AppError> for ErrorBody {
+    fn from(err: AppError) -> Self {
+        let message = err.to_string();
+        let error = err.code().to_owned();
+        let fields = match err {
+            AppError::Validation { fields } => Some(fields),
+            _ => None,
+        };
+        ErrorBody {
+            error,
+            message,
+            fields,
+        }
+    }
+}
+
+impl From<ErrorBody> for AppError {
+    fn from(body: ErrorBody) -> Self {
+        let ErrorBody {
+            error,
+            message,
+            fields,
+        } = body;
+        match error.as_str() {
+            "validation" => AppError::Validation {
+                fields: fields.unwrap_or_default(),
+            },
+            "username_taken" => AppError::UsernameTaken,
+            "email_taken" => AppError::EmailTaken,
+            "invalid_credentials" => AppError::InvalidCredentials,
+            "unauthorized" => AppError::Unauthorized { message },
+            "forbidden" => AppError::Forbidden { message },
+            "role_not_allowed" => AppError::RoleNotAllowed,
+            "bad_request" => AppError::BadRequest { message },
+            "payload_too_large" => AppError::PayloadTooLarge,
+            "not_found" => AppError::NotFound,
+            "unavailable" => AppError::Unavailable,
+            "network" => AppError::Network,
+            _ => AppError::Internal,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The browser's fetch failed: offline, server down, or the request was aborted.
+            ServerFnErrorErr::Request(_) => AppError::Network,
+            // The arguments of a server-function call could not be read: the client's fault.
+            ServerFnErrorErr::Args(message)
+            | ServerFnErrorErr::MissingArg(message)
+            | ServerFnErrorErr::Deserialization(message) => AppError::BadRequest { message },
+            ServerFnErrorErr::UnsupportedRequestMethod(message) => AppError::BadRequest { message },
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_round_trips_through_its_json_body() {
+        let errors = [
+            AppError::invalid_field("email", "Email is required."),
+            AppError::UsernameTaken,
+            AppError::EmailTaken,
+            AppError::InvalidCredentials,
+            AppError::token_expired(),
+            AppError::Forbidden {
+                message: "Require Admin Role!".into(),
+            },
+            AppError::RoleNotAllowed,
+            AppError::bad_request("Malformed JSON."),
+            AppError::PayloadTooLarge,
+            AppError::NotFound,
+            AppError::Unavailable,
+            AppError::Network,
+            AppError::Internal,
+        ];
+        for err in errors {
+            let json = serde_json::to_value(&err).unwrap();
+            assert_eq!(json["error"], err.code());
+            assert_eq!(json["message"], err.to_string());
+            let back: AppError = serde_json::from_value(json).unwrap();
+            assert_eq!(back, err);
+        }
+    }
+
+    #[test]
+    fn validation_body_lists_fields() {
+        let json =
+            serde_json::to_value(AppError::invalid_field("name", "Name is required.")).unwrap();
+        assert_eq!(json["fields"]["name"], "Name is required.");
+        assert_eq!(AppError::invalid_field("name", "x").status_code(), 422);
+    }
+}

@@ -1,0 +1,13 @@
+//! Everything the browser and the server share: types, validation rules, the UI and the server
+//! functions. Server-only parts (database, tokens, hashing) live in [`ssr`], behind the `ssr` feature.
+
+pub mod error;
+pub mod model;
+pub mod roles;
+pub mod ui;
+pub mod validation;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use ui::shell;

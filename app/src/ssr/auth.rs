@@ -1,0 +1,154 @@
+//! Who is calling: the only place a request's token is read and checked.
+//!
+//! The token may come as `Authorization: Bearer <jwt>` or, for the tutorial's clients, as
+//! `x-access-token: <jwt>`. The user and roles are then loaded from the database on every request,
+//! so a deleted account stops working at once and a role change takes effect on the next call.
+
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+use http::request::Parts;
+
+use super::state::AppState;
+use super::users;
+use crate::error::{AppError, Result};
+use crate::model::PublicUser;
+use crate::roles::Board;
+
+/// The tutorial's token header.
+const ACCESS_TOKEN_HEADER: &str = "x-access-token";
+
+/// An authenticated caller, freshly read from the database.
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub PublicUser);
+
+impl AuthUser {
+    /// Opens `board`, or refuses with the tutorial's 403 message.
+    ///
+    /// # Errors
+    /// `Forbidden` when the caller's roles do not allow the board.
+    pub fn require(&self, board: Board) -> Result<()> {
+        if board.allows(&self.0.roles) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden {
+                message: board.refusal().to_owned(),
+            })
+        }
+    }
+}
+
+/// Reads the token from the headers: `Ok(None)` when none was sent.
+///
+/// # Errors
+/// `Unauthorized` for an `Authorization` header that is not a well-formed Bearer credential.
+pub fn token_from(headers: &HeaderMap) -> Result<Option<&str>> {
+    if let Some(value) = headers.get(AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| AppError::token_invalid())?;
+        let (scheme, token) = value
+            .trim()
+            .split_once(' ')
+            .ok_or_else(AppError::token_invalid)?;
+        if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+            return Err(AppError::token_invalid());
+        }
+        return Ok(Some(token.trim()));
+    }
+    match headers.get(ACCESS_TOKEN_HEADER) {
+        Some(value) => value
+            .to_str()
+            .map(|token| Some(token.trim()))
+            .map_err(|_| AppError::token_invalid()),
+        None => Ok(None),
+    }
+}
+
+/// Checks `token` and loads its user.
+///
+/// # Errors
+/// `Unauthorized` for a bad token or a user that no longer exists; `Internal`/`Unavailable` when
+/// the database fails (a database outage is not the client's fault, so not a 401).
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
+    let claims = state.tokens.verify(token)?;
+    match users::find_public(&state.pool, claims.sub).await? {
+        Some(user) => Ok(AuthUser(user)),
+        None => {
+            tracing::debug!(user = %claims.sub, "token for a user that no longer exists");
+            Err(AppError::token_invalid())
+        }
+    }
+}
+
+/// Authenticates from request headers, as both extractors and server functions do.
+///
+/// # Errors
+/// As [`authenticate`], plus `Unauthorized` when no token was sent.
+pub async fn from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<AuthUser>> {
+    match token_from(headers)? {
+        Some(token) => authenticate(state, token).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        from_headers(&AppState::from_ref(state), &parts.headers)
+            .await?
+            .ok_or_else(AppError::token_missing)
+    }
+}
+
+/// Optional authentication: no token means `None`, a bad token is still a 401.
+impl<S> OptionalFromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>> {
+        from_headers(&AppState::from_ref(state), &parts.headers).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (http::HeaderName::from_static(k), v.parse().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_bearer_and_the_tutorial_header() {
+        assert_eq!(
+            token_from(&headers(&[("authorization", "Bearer abc")])).unwrap(),
+            Some("abc")
+        );
+        assert_eq!(
+            token_from(&headers(&[("authorization", "bearer  abc ")])).unwrap(),
+            Some("abc")
+        );
+        assert_eq!(
+            token_from(&headers(&[("x-access-token", "xyz")])).unwrap(),
+            Some("xyz")
+        );
+        assert_eq!(token_from(&HeaderMap::new()).unwrap(), None);
+    }
+
+    #[test]
+    fn refuses_other_schemes_and_empty_tokens() {
+        assert!(token_from(&headers(&[("authorization", "Basic abc")])).is_err());
+        assert!(token_from(&headers(&[("authorization", "Bearer ")])).is_err());
+        assert!(token_from(&headers(&[("authorization", "abc")])).is_err());
+    }
+}

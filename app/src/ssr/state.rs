@@ -1,0 +1,35 @@
+//! The state every handler and server function shares, built once in `server/src/main.rs`.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+use super::password::PasswordHasher;
+use super::tokens::TokenKeys;
+
+/// Shared, cheaply cloned application state.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Leptos' site configuration (paths of the compiled client, site address).
+    pub leptos_options: LeptosOptions,
+    /// The PostgreSQL pool.
+    pub pool: PgPool,
+    /// JWT signing and verification keys.
+    pub tokens: Arc<TokenKeys>,
+    /// bcrypt at the configured cost, on a bounded blocking pool.
+    pub hasher: PasswordHasher,
+    /// Who may choose roles at sign-up.
+    pub signup: SignupPolicy,
+}
+
+/// Who may ask for the `pm` and `admin` roles when creating an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignupPolicy {
+    /// Only an admin (by token) may create privileged accounts; a self-signup gets `user`.
+    #[default]
+    AdminsOnly,
+    /// The tutorial's demo behaviour: anyone picks any roles (`AUTH_OPEN_ROLE_SIGNUP=true`).
+    Open,
+}

@@ -1,0 +1,174 @@
+//! The server binary's command line: `serve` (default), `migrate`, and `create-admin`, which gives
+//! a fresh installation its first administrator.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use app::roles::Role;
+use app::ssr::accounts;
+use app::ssr::state::AppState;
+use app::validation::SignupForm;
+
+/// Usage text printed for `--help` and after a mistake.
+pub const USAGE: &str = "\
+usage: server [serve]
+       server migrate
+       server create-admin --name <NAME> --username <USERNAME> --email <EMAIL>
+
+create-admin reads the password from ADMIN_PASSWORD, or asks for it on the terminal
+(or reads one line from standard input when it is not a terminal).";
+
+/// What the binary was asked to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Run the web server.
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create an account holding the `user` and `admin` roles.
+    CreateAdmin {
+        /// Display name.
+        name: String,
+        /// Login name.
+        username: String,
+        /// Email address.
+        email: String,
+    },
+    /// Print the usage.
+    Help,
+}
+
+impl Command {
+    /// Parses the arguments after the program name.
+    ///
+    /// # Errors
+    /// A message naming the unknown command or the missing option.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
+        let mut args = args.into_iter();
+        match args.next().as_deref() {
+            None | Some("serve") => Ok(Command::Serve),
+            Some("migrate") => Ok(Command::Migrate),
+            Some("-h" | "--help" | "help") => Ok(Command::Help),
+            Some("create-admin") => {
+                let (mut name, mut username, mut email) = (None, None, None);
+                while let Some(flag) = args.next() {
+                    let slot = match flag.as_str() {
+                        "--name" => &mut name,
+                        "--username" => &mut username,
+                        "--email" => &mut email,
+                        other => return Err(format!("unknown option `{other}`")),
+                    };
+                    *slot = Some(
+                        args.next()
+                            .ok_or_else(|| format!("`{flag}` needs a value"))?,
+                    );
+                }
+                match (name, username, email) {
+                    (Some(name), Some(username), Some(email)) => Ok(Command::CreateAdmin {
+                        name,
+                        username,
+                        email,
+                    }),
+                    _ => Err("create-admin needs --name, --username and --email".to_owned()),
+                }
+            }
+            Some(other) => Err(format!("unknown command `{other}`")),
+        }
+    }
+}
+
+/// Creates an administrator account; the operator has the database, so no token is needed.
+///
+/// # Errors
+/// A sentence per problem (invalid field, taken username, database failure).
+pub async fn create_admin(
+    state: &AppState,
+    name: String,
+    username: String,
+    email: String,
+) -> Result<(), String> {
+    let password = read_password()?;
+    let form = SignupForm {
+        name,
+        username,
+        email,
+        password,
+        roles: vec![
+            Role::User.as_str().to_owned(),
+            Role::Admin.as_str().to_owned(),
+        ],
+    };
+    let user = accounts::create(state, &form)
+        .await
+        .map_err(|err| match err.clone() {
+            app::error::AppError::Validation { fields } => fields
+                .into_iter()
+                .map(|(field, message)| format!("{field}: {message}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => err.to_string(),
+        })?;
+    println!("created admin `{}` ({})", user.username, user.id);
+    Ok(())
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    if interactive {
+        print!("Password for the new admin: ");
+        std::io::stdout().flush().ok();
+        set_echo(false);
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if interactive {
+        set_echo(true);
+        println!();
+    }
+    read.map_err(|err| format!("could not read the password: {err}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Hides typed characters on a terminal (best effort: `stty` is on every Unix this runs on).
+fn set_echo(on: bool) {
+    let _ = std::process::Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .status();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        Command::parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse(&[]), Ok(Command::Serve));
+        assert_eq!(parse(&["migrate"]), Ok(Command::Migrate));
+        assert_eq!(
+            parse(&[
+                "create-admin",
+                "--name",
+                "Root",
+                "--username",
+                "root",
+                "--email",
+                "r@x.io"
+            ]),
+            Ok(Command::CreateAdmin {
+                name: "Root".into(),
+                username: "root".into(),
+                email: "r@x.io".into()
+            })
+        );
+        assert!(parse(&["create-admin", "--name"]).is_err());
+        assert!(parse(&["create-admin", "--name", "x"]).is_err());
+        assert!(parse(&["launch"]).is_err());
+    }
+}

@@ -1,0 +1,81 @@
+//! The `server` binary: serves the app, or runs one of the admin commands (see `server --help`).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use leptos::config::get_configuration;
+
+use server::cli::{self, Command};
+use server::config::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let command = Command::parse(std::env::args().skip(1))
+        .map_err(|err| format!("{err}\n\n{}", cli::USAGE))?;
+    if command == Command::Help {
+        println!("{}", cli::USAGE);
+        return Ok(());
+    }
+    let config = Config::from_env()?;
+    server::telemetry::init(config.log_json);
+    let leptos = get_configuration(None).map_err(|err| format!("leptos configuration: {err}"))?;
+    let state = server::build_state(&config, leptos.leptos_options).await?;
+    match command {
+        Command::Migrate => {
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            name,
+            username,
+            email,
+        } => cli::create_admin(&state, name, username, email).await,
+        Command::Serve | Command::Help => serve(state).await,
+    }
+}
+
+async fn serve(state: app::ssr::state::AppState) -> Result<(), String> {
+    let addr = state.leptos_options.site_addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+    tracing::info!("listening on http://{addr}");
+    let app = server::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|err| format!("server error: {err}"))
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,28 @@
+//! The REST API kept for the tutorial's clients, plus health probes.
+
+mod auth;
+mod boards;
+mod errors;
+mod health;
+pub mod json;
+
+use axum::Router;
+use axum::routing::{any, get, post};
+
+use app::ssr::state::AppState;
+
+pub use errors::json_api_errors;
+
+/// Routes of the REST API (under `/api/auth`, `/api/test`) and the probes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/signup", post(auth::signup))
+        .route("/api/auth/signin", post(auth::signin))
+        .route("/api/test/user", get(boards::user))
+        .route("/api/test/pm", get(boards::pm))
+        .route("/api/test/admin", get(boards::admin))
+        // Anything else under /api is a JSON 404, never the app's HTML page.
+        .route("/api/{*rest}", any(errors::not_found))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+}

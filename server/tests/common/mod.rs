@@ -1,0 +1,191 @@
+//! Test harness: the real router on a free port of 127.0.0.1, over a fresh database per test
+//! (`#[sqlx::test]` creates and migrates it), spoken to over real HTTP.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use leptos::config::LeptosOptions;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use app::ssr::password::PasswordHasher;
+use app::ssr::state::{AppState, SignupPolicy};
+use app::ssr::tokens::TokenKeys;
+
+/// The secret every test server signs with (tests forge tokens with it and with others).
+pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+/// The password of every account the helpers create.
+pub const PASSWORD: &str = "123456789";
+/// Token lifetime of test servers.
+pub const TTL: Duration = Duration::from_secs(3600);
+
+/// A running server and a client for it.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its database (the test's own).
+    pub pool: PgPool,
+    client: reqwest::Client,
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+pub struct Answer {
+    /// Status code.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Body parsed as JSON (`Value::Null` when it is not JSON).
+    pub body: Value,
+}
+
+impl Answer {
+    /// Asserts the status and the `error` code of an error body.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.body["error"], code, "body: {}", self.body);
+        assert!(
+            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "no message: {}",
+            self.body
+        );
+    }
+}
+
+/// Starts a server with the default (admins-only) role policy.
+pub async fn spawn(pool: PgPool) -> TestApp {
+    spawn_with(pool, SignupPolicy::AdminsOnly).await
+}
+
+/// Starts a server with the given role policy.
+pub async fn spawn_with(pool: PgPool, signup: SignupPolicy) -> TestApp {
+    let state = AppState {
+        leptos_options: LeptosOptions::builder().output_name("rust-auth").build(),
+        pool: pool.clone(),
+        tokens: Arc::new(TokenKeys::new(SECRET, TTL).unwrap()),
+        // Cost 4, the minimum: these tests check behaviour, not bcrypt's speed.
+        hasher: PasswordHasher::new(4, 4).unwrap(),
+        signup,
+    };
+    serve(state, pool).await
+}
+
+/// Serves `state` on a free port.
+pub async fn serve(state: AppState, pool: PgPool) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = server::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    TestApp {
+        addr,
+        pool,
+        client: reqwest::Client::new(),
+    }
+}
+
+impl TestApp {
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends any prepared request and reads the answer.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("request failed");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A request builder for `method` and `path`.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// POSTs a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send(self.client.post(self.url(path)).json(body)).await
+    }
+
+    /// GETs with `Authorization: Bearer <token>`.
+    pub async fn get_bearer(&self, path: &str, token: &str) -> Answer {
+        self.send(self.client.get(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    /// GETs without credentials.
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    /// Signs up `username` (email `<username>@example.com`, the shared password) with `roles`.
+    pub async fn signup(&self, username: &str, roles: &[&str]) -> Answer {
+        self.post("/api/auth/signup", &signup_body(username, roles))
+            .await
+    }
+
+    /// Signs up `username` with `roles` through an open-policy server, asserting success.
+    pub async fn signup_ok(&self, username: &str, roles: &[&str]) -> Value {
+        let answer = self.signup(username, roles).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "signup {username}: {}",
+            answer.body
+        );
+        answer.body["user"].clone()
+    }
+
+    /// Signs in and returns the access token, asserting success.
+    pub async fn token(&self, login: &str) -> String {
+        let answer = self
+            .post(
+                "/api/auth/signin",
+                &json!({ "username": login, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "signin {login}: {}",
+            answer.body
+        );
+        answer.body["accessToken"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an account directly in the database with `roles`, bypassing the role policy.
+    pub async fn insert_user(&self, username: &str, roles: &[&str]) {
+        let open = spawn_with(self.pool.clone(), SignupPolicy::Open).await;
+        open.signup_ok(username, roles).await;
+    }
+
+    /// Number of rows in `users`.
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("select count(*) from users")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// A valid sign-up body for `username`.
+pub fn signup_body(username: &str, roles: &[&str]) -> Value {
+    json!({
+        "name": format!("{username} Example"),
+        "username": username,
+        "email": format!("{username}@example.com"),
+        "password": PASSWORD,
+        "roles": roles,
+    })
+}
