@@ -1,0 +1,62 @@
+# shellcheck shell=bash
+# Installs what building and testing need, only when it is missing. Source this file.
+#
+# Everything comes from the package registries (crates.io, npm, Debian): cargo-leptos would
+# otherwise download wasm-bindgen and wasm-opt from GitHub, which may be unreachable.
+
+TOOLS_ROOT="${TOOLS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+CARGO_LEPTOS_VERSION=0.3.5
+
+tools_log() { printf '\033[35m[tools]\033[0m %s\n' "$*" >&2; }
+
+ensure_wasm_target() {
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return 0
+  tools_log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown >&2
+}
+
+ensure_cargo_leptos() {
+  if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then return 0; fi
+  tools_log "installing cargo-leptos $CARGO_LEPTOS_VERSION (compiles once, about 20 minutes on 2 cores)"
+  cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION" >&2
+}
+
+# wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
+ensure_wasm_bindgen() {
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$TOOLS_ROOT/Cargo.lock")
+  if wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then return 0; fi
+  tools_log "installing wasm-bindgen-cli $want"
+  cargo install wasm-bindgen-cli --version "=$want" >&2
+}
+
+# wasm-opt (release builds only) from the npm package binaryen, pinned in tools/package-lock.json.
+ensure_wasm_opt() {
+  if [ ! -x "$TOOLS_ROOT/tools/node_modules/.bin/wasm-opt" ]; then
+    tools_log "installing wasm-opt (npm binaryen)"
+    npm ci --prefix "$TOOLS_ROOT/tools" --no-audit --no-fund >&2
+  fi
+  export PATH="$TOOLS_ROOT/tools/node_modules/.bin:$PATH"
+}
+
+# Playwright and the browser it drives: Debian's Chromium (Playwright cannot download its own here).
+ensure_e2e() {
+  local dir="$TOOLS_ROOT/end2end"
+  if [ ! -d "$dir/node_modules/@playwright/test" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    tools_log "installing the end-to-end test dependencies (npm ci)"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$dir" --no-audit --no-fund >&2
+  fi
+  if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      tools_log "installing Chromium (apt-get install chromium)"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2
+    else
+      tools_log "no Chromium found: Playwright will use its own browser if one is installed"
+    fi
+  fi
+}
+
+# Everything `cargo leptos` needs.
+ensure_build_tools() {
+  ensure_wasm_target && ensure_cargo_leptos && ensure_wasm_bindgen && ensure_wasm_opt
+}
