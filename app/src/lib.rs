@@ -1,6 +1,7 @@
 //! Everything the browser and the server share: types, validation rules, the UI and the server
 //! functions. Server-only parts (database, tokens, hashing) live in [`ssr`], behind the `ssr` feature.
 
+pub mod api;
 pub mod error;
 pub mod model;
 pub mod roles;

@@ -1,9 +1,25 @@
 //! The user interface: the HTML shell, the router and the pages.
 
+pub mod form;
+pub mod guard;
+pub mod nav;
+pub mod pages;
+pub mod session;
+pub mod time;
+
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+
+use crate::roles::Board;
+use nav::{NavBar, NoticeBar};
+use pages::board::BoardPage;
+use pages::home::Home;
+use pages::not_found::NotFound;
+use pages::profile::Profile;
+use pages::signin::SignIn;
+use pages::signup::SignUp;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -14,6 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                <meta name="description" content="Sign up, sign in and see the boards your roles open."/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -25,39 +42,47 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application root.
+/// `true` once the browser app is live. Until then (server rendering and the moment before the wasm
+/// starts) buttons that need it stay disabled, so an early click never submits a form natively.
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub ReadSignal<bool>);
+
+/// The application root: session, header and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    session::provide_session();
+    let (hydrated, set_hydrated) = signal(false);
+    provide_context(Hydrated(hydrated));
+    // Effects only run in the browser, after hydration. The attribute tells tests the app is live.
+    Effect::new(move |_| {
+        set_hydrated.set(true);
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/rust-auth.css"/>
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
         <Title text="Rust Auth"/>
         <Router>
-            <main id="main">
+            <NavBar/>
+            <main id="main" tabindex="-1">
+                <NoticeBar/>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home/>
+                    <Route path=path!("/signup") view=SignUp/>
+                    <Route path=path!("/signin") view=SignIn/>
+                    <Route path=path!("/profile") view=Profile/>
+                    <Route path=path!("/user") view=|| view! { <BoardPage board=Board::User/> }/>
+                    <Route path=path!("/pm") view=|| view! { <BoardPage board=Board::Management/> }/>
+                    <Route path=path!("/admin") view=|| view! { <BoardPage board=Board::Admin/> }/>
                 </Routes>
             </main>
+            <footer class="site-footer">
+                <p>"Rust Auth · Leptos, axum and PostgreSQL"</p>
+            </footer>
         </Router>
-    }
-}
-
-#[component]
-fn Home() -> impl IntoView {
-    view! {
-        <h1>"Rust Auth"</h1>
-        <p>"Sign up, sign in, and see the boards your roles open: User, Management (PM) and Admin."</p>
-    }
-}
-
-#[component]
-fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <h1>"Page not found"</h1>
-        <p><a href="/">"Back to the home page"</a></p>
     }
 }

@@ -1,0 +1,75 @@
+//! `/user`, `/pm`, `/admin`: a board's content, fetched from the server after hydration. The server
+//! decides: a role that is not enough shows its refusal, never the content.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+
+use super::profile::UserDetails;
+use crate::api;
+use crate::error::AppError;
+use crate::model::BoardContent;
+use crate::roles::Board;
+use crate::ui::guard::RequireSignIn;
+use crate::ui::session::use_session;
+
+/// A board page.
+#[component]
+pub fn BoardPage(board: Board) -> impl IntoView {
+    view! {
+        <Title text=format!("{} · Rust Auth", board.title())/>
+        <section class="panel">
+            <h1>{board.title()}</h1>
+            <RequireSignIn>
+                <BoardLoader board=board/>
+            </RequireSignIn>
+        </section>
+    }
+}
+
+#[component]
+fn BoardLoader(board: Board) -> impl IntoView {
+    let session = use_session();
+    // Refetch only when who is signed in, or their roles, change.
+    let who = Memo::new(move |_| session.user().map(|user| (user.id, user.roles)));
+    let content = RwSignal::new(None::<Result<BoardContent, AppError>>);
+    Effect::new(move |_| {
+        if who.get().is_none() {
+            return;
+        }
+        spawn_local(async move {
+            let result = api::open_board(board)
+                .await
+                .map_err(|err| session.check(err));
+            content.set(Some(result));
+        });
+    });
+    move || match content.get() {
+        None => view! { <p class="loading" aria-live="polite">"Loading…"</p> }.into_any(),
+        Some(Ok(content)) => view! { <BoardBody board=board content=content/> }.into_any(),
+        Some(Err(AppError::Forbidden { message })) => view! {
+            <div class="refusal" role="alert">
+                <h2>"Access denied"</h2>
+                <p data-testid="refusal">{message}</p>
+                <p>"Your roles do not open this board. Ask an administrator if you need it."</p>
+            </div>
+        }
+        .into_any(),
+        Some(Err(err)) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+    }
+}
+
+#[component]
+fn BoardBody(board: Board, content: BoardContent) -> impl IntoView {
+    let audience = match board {
+        Board::User => "every signed-in user",
+        Board::Management => "project managers and administrators",
+        Board::Admin => "administrators only",
+    };
+    view! {
+        <p class="board-description" data-testid="board-description">{content.description}</p>
+        <p>"This board is open to " {audience} ". The server checked your token and roles just now."</p>
+        <h2>"Signed in as"</h2>
+        <UserDetails user=content.user/>
+    }
+}

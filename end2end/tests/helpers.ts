@@ -1,0 +1,76 @@
+// Shared fixtures and helpers for the browser suite.
+//
+// Every test gets a page that records uncaught exceptions and console errors, and fails at the end
+// if there were any. Chromium also logs every 4xx/5xx response as "Failed to load resource"; those
+// are expected (a wrong password is a 401) and are the only console errors ignored.
+import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+
+export { expect };
+
+export const PASSWORD = 'correct-horse-42';
+export const ADMIN = {
+  username: process.env.E2E_ADMIN_USERNAME ?? 'root',
+  password: process.env.E2E_ADMIN_PASSWORD ?? '',
+};
+
+export const test = base.extend({
+  page: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        errors.push(`console.error: ${message.text()}`);
+      }
+    });
+    await use(page);
+    expect(errors, 'the browser console has no uncaught errors').toEqual([]);
+  },
+});
+
+/** A username no other test (or earlier run against the same server) uses. */
+export function unique(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+}
+
+/** Opens `path` and waits until the app has hydrated (the wasm app is live). */
+export async function open(page: Page, path: string) {
+  const response = await page.goto(path);
+  await page.locator('html[data-hydrated]').waitFor();
+  return response;
+}
+
+/** Signs in through the REST API and returns the token. */
+export async function apiToken(request: APIRequestContext, username: string, password: string): Promise<string> {
+  const response = await request.post('/api/auth/signin', { data: { username, password } });
+  expect(response.status(), await response.text()).toBe(200);
+  return (await response.json()).accessToken;
+}
+
+/** Creates an account through the REST API; privileged roles are created with the admin's token. */
+export async function createUser(request: APIRequestContext, username: string, roles: string[] = ['user']) {
+  const privileged = roles.some((role) => role !== 'user');
+  const headers: Record<string, string> = privileged
+    ? { authorization: `Bearer ${await apiToken(request, ADMIN.username, ADMIN.password)}` }
+    : {};
+  const response = await request.post('/api/auth/signup', {
+    headers,
+    data: { name: `${username} Tester`, username, email: `${username}@example.com`, password: PASSWORD, roles },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+}
+
+/** Signs in through the UI and waits for the navigation to show the user. */
+export async function signIn(page: Page, username: string, password = PASSWORD) {
+  await open(page, '/signin');
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('nav-username')).toHaveText(username);
+}
+
+/** The board links in the main navigation, in order. */
+export async function boardLinks(page: Page): Promise<string[]> {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const links = await nav.getByRole('link').allTextContents();
+  return links.filter((text) => text.endsWith('board'));
+}

@@ -1,0 +1,51 @@
+// A screenshot of each page at desktop and phone width. Written to test-results/screenshots, or to
+// SCREENSHOT_DIR (the README's pictures: SCREENSHOT_DIR=../docs/screenshots).
+import path from 'node:path';
+import { ADMIN, createUser, expect, open, signIn, test, unique } from './helpers';
+
+const dir = process.env.SCREENSHOT_DIR ?? 'test-results/screenshots';
+const SIZES = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+];
+
+for (const size of SIZES) {
+  test(`screenshots at ${size.name} width`, async ({ page, request }) => {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    const shot = async (name: string) => {
+      await page.screenshot({ path: path.join(dir, `${name}-${size.name}.png`), fullPage: true });
+    };
+    for (const [route, name] of [
+      ['/', 'home'],
+      ['/signup', 'signup'],
+      ['/signin', 'signin'],
+      ['/missing-page', 'not-found'],
+    ]) {
+      await open(page, route);
+      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      await shot(name);
+    }
+    const name = unique('pat');
+    await createUser(request, name);
+    await signIn(page, name);
+    await open(page, '/profile');
+    await expect(page.getByTestId('session-expires')).toBeVisible();
+    await shot('profile');
+    await open(page, '/user');
+    await expect(page.getByTestId('board-description')).toBeVisible();
+    await shot('user-board');
+    await open(page, '/admin');
+    await expect(page.getByTestId('refusal')).toBeVisible();
+    await shot('admin-refused');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, ADMIN.username, ADMIN.password);
+    for (const [route, shotName, testid] of [
+      ['/pm', 'management-board', 'board-description'],
+      ['/admin', 'admin-board', 'board-description'],
+    ]) {
+      await open(page, route);
+      await expect(page.getByTestId(testid)).toBeVisible();
+      await shot(shotName);
+    }
+  });
+}

@@ -1,0 +1,84 @@
+// The session kept in localStorage: reload, sign out, expired or tampered tokens, protected pages.
+import { createUser, expect, open, signIn, test, unique, PASSWORD } from './helpers';
+
+const KEY = 'rust-auth.session';
+
+test('a reload keeps you signed in, and Sign out ends it', async ({ page, request }) => {
+  const name = unique('keeper');
+  await createUser(request, name);
+  await signIn(page, name);
+  await page.reload();
+  await page.locator('html[data-hydrated]').waitFor();
+  await expect(page.getByTestId('nav-username')).toHaveText(name);
+  await open(page, '/profile');
+  await expect(page.getByTestId('profile-username')).toHaveText(name);
+  await expect(page.getByTestId('profile-email')).toHaveText(`${name}@example.com`);
+  await expect(page.getByTestId('profile-roles')).toHaveText('User');
+  await expect(page.getByTestId('session-expires')).toContainText(/in 23 h 5\d min|in 24 h/);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
+  expect(await page.evaluate((key) => localStorage.getItem(key), KEY)).toBeNull();
+  await page.reload();
+  await page.locator('html[data-hydrated]').waitFor();
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByTestId('nav-username')).toHaveCount(0);
+});
+
+test('a tampered token in storage signs you out with a reason', async ({ page, request }) => {
+  const name = unique('tamper');
+  await createUser(request, name);
+  await signIn(page, name);
+  await page.evaluate((key) => {
+    const session = JSON.parse(localStorage.getItem(key)!);
+    const [header, payload, signature] = session.accessToken.split('.');
+    const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+    claims.exp += 3600; // try to stay longer
+    const forged = btoa(JSON.stringify(claims)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    session.accessToken = [header, forged, signature].join('.');
+    localStorage.setItem(key, JSON.stringify(session));
+  }, KEY);
+  await open(page, '/user');
+  await expect(page.getByRole('alert').filter({ hasText: 'session' })).toContainText(
+    'Your session is not valid. Sign in again.',
+  );
+  await expect(page).toHaveURL(/\/signin\?next=\/user/);
+  expect(await page.evaluate((key) => localStorage.getItem(key), KEY)).toBeNull();
+  await expect(page.getByTestId('board-description')).toHaveCount(0);
+});
+
+test('an expired session in storage signs you out with a reason', async ({ page, request }) => {
+  const name = unique('expired');
+  await createUser(request, name);
+  await signIn(page, name);
+  await page.evaluate((key) => {
+    const session = JSON.parse(localStorage.getItem(key)!);
+    session.expiresAt = Math.floor(Date.now() / 1000) - 60;
+    localStorage.setItem(key, JSON.stringify(session));
+  }, KEY);
+  await open(page, '/profile');
+  await expect(page.getByRole('alert').filter({ hasText: 'expired' })).toContainText(
+    'Your session has expired. Sign in again.',
+  );
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
+});
+
+test('garbage in storage is cleared without breaking the page', async ({ page }) => {
+  await open(page, '/');
+  await page.evaluate((key) => localStorage.setItem(key, '{not json'), KEY);
+  await open(page, '/');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
+  expect(await page.evaluate((key) => localStorage.getItem(key), KEY)).toBeNull();
+});
+
+test('a protected page sends you to Sign in and back afterwards', async ({ page, request }) => {
+  const name = unique('returner');
+  await createUser(request, name);
+  await open(page, '/profile');
+  await expect(page).toHaveURL(/\/signin\?next=\/profile$/);
+  await page.getByLabel('Username', { exact: true }).fill(name);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByTestId('profile-username')).toHaveText(name);
+});

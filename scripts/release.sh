@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the release app (server binary + size-optimised wasm client with wasm-opt, assets
+# precompressed with gzip and brotli) and prints the client's size, raw and gzipped.
+#   target/release/server       the server binary
+#   target/site/                what it serves (run it from the repository root)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+source scripts/lib/tools.sh
+ensure_build_tools
+cargo leptos build --release --precompress >&2
+pkg=target/site/pkg
+size() { stat -c %s "$1"; }
+gz() { gzip -9 -c "$1" | wc -c; }
+printf '%-22s %10s %10s\n' file raw gzip
+total_raw=0 total_gz=0
+for file in "$pkg/rust-auth.wasm" "$pkg/rust-auth.js" "$pkg/rust-auth.css"; do
+  raw=$(size "$file") z=$(gz "$file")
+  printf '%-22s %10s %10s\n' "$(basename "$file")" "$raw" "$z"
+  case "$file" in *.css) ;; *) total_raw=$((total_raw + raw)) total_gz=$((total_gz + z)) ;; esac
+done
+printf '%-22s %10s %10s\n' "client (wasm + js)" "$total_raw" "$total_gz"
