@@ -49,3 +49,18 @@ for (const size of SIZES) {
     }
   });
 }
+
+test('screenshots of the dark scheme', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  for (const [route, name] of [
+    ['/', 'home'],
+    ['/signup', 'signup'],
+  ]) {
+    await open(page, route);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    expect(background).toBe('rgb(17, 20, 27)'); // --bg of the dark scheme
+    await page.screenshot({ path: path.join(dir, `${name}-dark.png`), fullPage: true });
+  }
+});

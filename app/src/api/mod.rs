@@ -14,7 +14,7 @@ use crate::roles::Board;
 use crate::validation::SignupForm;
 
 #[cfg(feature = "ssr")]
-use crate::ssr::{accounts, auth, http::with_status, state::AppState};
+use crate::ssr::{accounts, auth, state::AppState};
 
 /// The caller, if a token was sent. A bad token is a 401, never "anonymous".
 #[cfg(feature = "ssr")]
@@ -27,57 +27,36 @@ async fn caller(state: &AppState) -> Result<Option<auth::AuthUser>, AppError> {
 #[server(prefix = "/api/fn", endpoint = "sign-up", input = Json, client = BearerClient)]
 pub async fn sign_up(form: SignupForm) -> Result<PublicUser, AppError> {
     let state = expect_context::<AppState>();
-    with_status(
-        async { accounts::sign_up(&state, &form, caller(&state).await?.as_ref()).await }.await,
-    )
+    accounts::sign_up(&state, &form, caller(&state).await?.as_ref()).await
 }
 
 /// Signs in with a username (or email) and password.
 #[server(prefix = "/api/fn", endpoint = "sign-in", input = Json)]
 pub async fn sign_in(username: String, password: String) -> Result<Session, AppError> {
     let state = expect_context::<AppState>();
-    with_status(accounts::sign_in(&state, &username, &password).await)
+    accounts::sign_in(&state, &username, &password).await
 }
 
 /// The signed-in user, fresh from the database.
 #[server(prefix = "/api/fn", endpoint = "me", input = Json, client = BearerClient)]
 pub async fn me() -> Result<PublicUser, AppError> {
     let state = expect_context::<AppState>();
-    with_status(
-        async {
-            caller(&state)
-                .await?
-                .map(|caller| caller.0)
-                .ok_or_else(AppError::token_missing)
-        }
-        .await,
-    )
+    let caller = caller(&state).await?.ok_or_else(AppError::token_missing)?;
+    Ok(caller.0)
 }
 
 /// The content of one board, if the caller's roles allow it.
 #[server(prefix = "/api/fn", endpoint = "board", input = Json, client = BearerClient)]
 pub async fn open_board(board: Board) -> Result<BoardContent, AppError> {
     let state = expect_context::<AppState>();
-    with_status(
-        async {
-            let caller = caller(&state).await?.ok_or_else(AppError::token_missing)?;
-            accounts::open_board(caller, board)
-        }
-        .await,
-    )
+    let caller = caller(&state).await?.ok_or_else(AppError::token_missing)?;
+    accounts::open_board(caller, board)
 }
 
 /// Whether the caller may choose roles when creating an account (demo mode, or an admin).
 #[server(prefix = "/api/fn", endpoint = "signup-options", input = Json, client = BearerClient)]
 pub async fn may_choose_roles() -> Result<bool, AppError> {
     let state = expect_context::<AppState>();
-    with_status(
-        async {
-            Ok(accounts::may_choose_roles(
-                state.signup,
-                caller(&state).await?.as_ref(),
-            ))
-        }
-        .await,
-    )
+    let caller = caller(&state).await?;
+    Ok(accounts::may_choose_roles(state.signup, caller.as_ref()))
 }

@@ -1,14 +1,11 @@
-//! How errors leave the server: HTTP status, headers and the JSON body, for REST handlers and
-//! server functions alike.
+//! How errors leave the server: HTTP status, headers and the JSON body.
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::header::WWW_AUTHENTICATE;
 use http::{HeaderValue, StatusCode};
-use leptos::prelude::use_context;
-use leptos_axum::ResponseOptions;
 
-use crate::error::{AppError, Result};
+use crate::error::AppError;
 
 /// The status of `err` as an `http` type.
 pub fn status_of(err: &AppError) -> StatusCode {
@@ -32,19 +29,4 @@ impl IntoResponse for AppError {
         let body = serde_json::to_value(&self).unwrap_or_default();
         error_response(&self, body)
     }
-}
-
-/// Passes a server function's result through, first giving an error its real HTTP status (leptos
-/// would otherwise answer every server-function error with 500).
-///
-/// # Errors
-/// The same error it was given.
-pub fn with_status<T>(result: Result<T>) -> Result<T> {
-    if let (Err(err), Some(response)) = (&result, use_context::<ResponseOptions>()) {
-        response.set_status(status_of(err));
-        if err.status_code() == 401 {
-            response.insert_header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-    }
-    result
 }

@@ -1,5 +1,10 @@
-//! JSON error bodies for everything under `/api`, including refusals made by layers (body limit,
-//! timeout, wrong method) that answer in plain text on their own.
+//! JSON error bodies, and the right status, for everything under `/api`.
+//!
+//! Two kinds of answers need fixing on the way out:
+//! - refusals made by layers (body limit, timeout, wrong method), which are plain text;
+//! - server-function errors, which the framework always sends as 500 (it only knows our status
+//!   when the function body itself ran; a call whose arguments cannot be decoded never gets there).
+//!   Their body is our own error JSON, so the status is read back from its `error` code.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -11,6 +16,9 @@ use serde_json::json;
 
 use app::error::AppError;
 
+/// Set by server_fn on every error response of a server function.
+const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+
 /// `/api/...` with no handler.
 pub async fn not_found() -> AppError {
     AppError::NotFound
@@ -21,6 +29,9 @@ pub async fn not_found() -> AppError {
 pub async fn json_api_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
+    if response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return with_server_fn_status(response).await;
+    }
     let status = response.status();
     let is_json = response
         .headers()
@@ -39,6 +50,27 @@ pub async fn json_api_errors(request: Request, next: Next) -> Response {
         http::HeaderValue::from_static("application/json"),
     );
     Response::from_parts(parts, Body::new(body.into_body()))
+}
+
+/// Gives a server-function error the status of the [`AppError`] in its body.
+async fn with_server_fn_status(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return AppError::Internal.into_response();
+    };
+    match serde_json::from_slice::<AppError>(&bytes) {
+        Ok(err) => {
+            parts.status = app::ssr::http::status_of(&err);
+            if parts.status == StatusCode::UNAUTHORIZED {
+                parts.headers.insert(
+                    http::header::WWW_AUTHENTICATE,
+                    http::HeaderValue::from_static("Bearer"),
+                );
+            }
+        }
+        Err(_) => tracing::error!("a server function answered with an error body that is not ours"),
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn describe(status: StatusCode) -> (&'static str, &'static str) {
