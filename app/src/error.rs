@@ -47,6 +47,18 @@ pub enum AppError {
     /// 403 at sign-up: asking for pm/admin without an admin's token.
     #[error("Only an administrator can create PM or Admin accounts.")]
     RoleNotAllowed,
+    /// 403 at sign-in with the right password: an admin disabled the account.
+    #[error("This account has been disabled. Contact an administrator.")]
+    AccountDisabled,
+    /// 429: too many failed sign-ins for this account or from this address.
+    #[error("Too many failed sign-in attempts. Try again in {}.", wait_in_words(*retry_after))]
+    TooManyAttempts {
+        /// Seconds until the next attempt is accepted (also sent as `Retry-After`).
+        retry_after: u64,
+    },
+    /// 409: the change would leave no active administrator.
+    #[error("This would leave no active administrator. Make someone else an admin first.")]
+    LastAdmin,
     /// 400: the request could not be read (malformed JSON, wrong content type).
     #[error("{message}")]
     BadRequest {
@@ -77,7 +89,9 @@ impl AppError {
             AppError::Validation { .. } => 422,
             AppError::UsernameTaken | AppError::EmailTaken => 409,
             AppError::InvalidCredentials | AppError::Unauthorized { .. } => 401,
-            AppError::Forbidden { .. } | AppError::RoleNotAllowed => 403,
+            AppError::Forbidden { .. } | AppError::RoleNotAllowed | AppError::AccountDisabled => 403,
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::LastAdmin => 409,
             AppError::BadRequest { .. } => 400,
             AppError::PayloadTooLarge => 413,
             AppError::NotFound => 404,
@@ -96,6 +110,9 @@ impl AppError {
             AppError::Unauthorized { .. } => "unauthorized",
             AppError::Forbidden { .. } => "forbidden",
             AppError::RoleNotAllowed => "role_not_allowed",
+            AppError::AccountDisabled => "account_disabled",
+            AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::LastAdmin => "last_admin",
             AppError::BadRequest { .. } => "bad_request",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::NotFound => "not_found",
@@ -115,29 +132,33 @@ impl AppError {
         Self::unauthorized("Your session is not valid. Sign in again.")
     }
 
+    /// 401 for a token ended early: signed out, signed out everywhere, or the password changed.
+    pub fn session_ended() -> Self {
+        Self::unauthorized("Your session has ended. Sign in again.")
+    }
+
+    /// 401 for the token of a disabled account.
+    pub fn account_disabled_token() -> Self {
+        Self::unauthorized("This account has been disabled. Contact an administrator.")
+    }
+
     /// 401 for a token past its expiry.
     pub fn token_expired() -> Self {
         Self::unauthorized("Your session has expired. Sign in again.")
     }
 
     fn unauthorized(message: &str) -> Self {
-        AppError::Unauthorized {
-            message: message.to_owned(),
-        }
+        AppError::Unauthorized { message: message.to_owned() }
     }
 
     /// 400 with a message.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        AppError::BadRequest {
-            message: message.into(),
-        }
+        AppError::BadRequest { message: message.into() }
     }
 
     /// 422 for a single field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation {
-            fields: FieldErrors::from([(field.to_owned(), message.into())]),
-        }
+        AppError::Validation { fields: FieldErrors::from([(field.to_owned(), message.into())]) }
     }
 
     /// The message for one field of a validation error, if this is one.
@@ -145,6 +166,17 @@ impl AppError {
         match self {
             AppError::Validation { fields } => fields.get(name).map(String::as_str),
             _ => None,
+        }
+    }
+}
+
+/// "3 minutes", "1 minute", "40 seconds".
+fn wait_in_words(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!("{} second{}", seconds.max(1), if seconds == 1 { "" } else { "s" }),
+        _ => {
+            let minutes = seconds.div_ceil(60);
+            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
         }
     }
 }
@@ -165,41 +197,41 @@ pub struct ErrorBody {
     /// Per-field messages of a validation error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<FieldErrors>,
+    /// Seconds to wait, for `too_many_attempts`.
+    #[serde(default, rename = "retryAfter", skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl From<AppError> for ErrorBody {
     fn from(err: AppError) -> Self {
         let message = err.to_string();
         let error = err.code().to_owned();
+        let retry_after = match err {
+            AppError::TooManyAttempts { retry_after } => Some(retry_after),
+            _ => None,
+        };
         let fields = match err {
             AppError::Validation { fields } => Some(fields),
             _ => None,
         };
-        ErrorBody {
-            error,
-            message,
-            fields,
-        }
+        ErrorBody { error, message, fields, retry_after }
     }
 }
 
 impl From<ErrorBody> for AppError {
     fn from(body: ErrorBody) -> Self {
-        let ErrorBody {
-            error,
-            message,
-            fields,
-        } = body;
+        let ErrorBody { error, message, fields, retry_after } = body;
         match error.as_str() {
-            "validation" => AppError::Validation {
-                fields: fields.unwrap_or_default(),
-            },
+            "validation" => AppError::Validation { fields: fields.unwrap_or_default() },
             "username_taken" => AppError::UsernameTaken,
             "email_taken" => AppError::EmailTaken,
             "invalid_credentials" => AppError::InvalidCredentials,
             "unauthorized" => AppError::Unauthorized { message },
             "forbidden" => AppError::Forbidden { message },
             "role_not_allowed" => AppError::RoleNotAllowed,
+            "account_disabled" => AppError::AccountDisabled,
+            "too_many_attempts" => AppError::TooManyAttempts { retry_after: retry_after.unwrap_or(60) },
+            "last_admin" => AppError::LastAdmin,
             "bad_request" => AppError::BadRequest { message },
             "payload_too_large" => AppError::PayloadTooLarge,
             "not_found" => AppError::NotFound,
@@ -239,10 +271,12 @@ mod tests {
             AppError::EmailTaken,
             AppError::InvalidCredentials,
             AppError::token_expired(),
-            AppError::Forbidden {
-                message: "Require Admin Role!".into(),
-            },
+            AppError::Forbidden { message: "Require Admin Role!".into() },
             AppError::RoleNotAllowed,
+            AppError::AccountDisabled,
+            AppError::TooManyAttempts { retry_after: 899 },
+            AppError::LastAdmin,
+            AppError::session_ended(),
             AppError::bad_request("Malformed JSON."),
             AppError::PayloadTooLarge,
             AppError::NotFound,
@@ -260,9 +294,17 @@ mod tests {
     }
 
     #[test]
+    fn throttling_says_how_long_to_wait() {
+        let err = AppError::TooManyAttempts { retry_after: 899 };
+        assert_eq!(err.to_string(), "Too many failed sign-in attempts. Try again in 15 minutes.");
+        assert_eq!(serde_json::to_value(&err).unwrap()["retryAfter"], 899);
+        assert_eq!(wait_in_words(1), "1 second");
+        assert_eq!(wait_in_words(61), "2 minutes");
+    }
+
+    #[test]
     fn validation_body_lists_fields() {
-        let json =
-            serde_json::to_value(AppError::invalid_field("name", "Name is required.")).unwrap();
+        let json = serde_json::to_value(AppError::invalid_field("name", "Name is required.")).unwrap();
         assert_eq!(json["fields"]["name"], "Name is required.");
         assert_eq!(AppError::invalid_field("name", "x").status_code(), 422);
     }

@@ -28,9 +28,7 @@ impl PublicUser {
 
     /// The boards this user's roles open, in navigation order.
     pub fn boards(&self) -> impl Iterator<Item = Board> + '_ {
-        Board::ALL
-            .into_iter()
-            .filter(|board| board.allows(&self.roles))
+        Board::ALL.into_iter().filter(|board| board.allows(&self.roles))
     }
 }
 
@@ -57,4 +55,112 @@ pub struct BoardContent {
     pub description: String,
     /// Who is looking, read from the database on this request.
     pub user: PublicUser,
+}
+
+/// A user as the Admin board lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUser {
+    /// The public part.
+    #[serde(flatten)]
+    pub user: PublicUser,
+    /// Disabled by an admin: cannot sign in, tokens refused.
+    pub disabled: bool,
+    /// Account creation, seconds since the epoch.
+    pub created_at: i64,
+}
+
+/// One page of the Admin board's user list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserPage {
+    /// The users on this page, by username.
+    pub users: Vec<AdminUser>,
+    /// Users matching the search, over all pages.
+    pub total: i64,
+    /// This page, from 1.
+    pub page: i64,
+    /// Page size.
+    pub per_page: i64,
+}
+
+/// What the audit log records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "audit_event", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum AuditEvent {
+    /// Right password, token issued.
+    SigninSucceeded,
+    /// Unknown account or wrong password.
+    SigninFailed,
+    /// Refused by throttling before the password was checked.
+    SigninThrottled,
+    /// One session ended by its owner.
+    SignedOut,
+    /// Every session of the account ended by its owner.
+    SignedOutEverywhere,
+    /// Password changed (other sessions ended).
+    PasswordChanged,
+    /// Account created (by sign-up, an admin or the CLI).
+    AccountCreated,
+    /// A role given by an admin.
+    RoleGranted,
+    /// A role taken away by an admin.
+    RoleRevoked,
+    /// Account disabled by an admin.
+    AccountDisabled,
+    /// Account enabled again by an admin.
+    AccountEnabled,
+}
+
+impl AuditEvent {
+    /// The event in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditEvent::SigninSucceeded => "Signed in",
+            AuditEvent::SigninFailed => "Sign-in failed",
+            AuditEvent::SigninThrottled => "Sign-in throttled",
+            AuditEvent::SignedOut => "Signed out",
+            AuditEvent::SignedOutEverywhere => "Signed out everywhere",
+            AuditEvent::PasswordChanged => "Password changed",
+            AuditEvent::AccountCreated => "Account created",
+            AuditEvent::RoleGranted => "Role granted",
+            AuditEvent::RoleRevoked => "Role revoked",
+            AuditEvent::AccountDisabled => "Account disabled",
+            AuditEvent::AccountEnabled => "Account enabled",
+        }
+    }
+}
+
+/// One audit-log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Sequence number.
+    pub id: i64,
+    /// When, seconds since the epoch.
+    pub at: i64,
+    /// What happened.
+    pub event: AuditEvent,
+    /// Who acted (username at the time), if known.
+    pub actor: Option<String>,
+    /// Whose account (username at the time), if any.
+    pub subject: Option<String>,
+    /// The username typed at a failed sign-in.
+    pub login: Option<String>,
+    /// Client address.
+    pub address: Option<String>,
+    /// Detail, e.g. the role granted.
+    pub detail: Option<String>,
+}
+
+/// A password change: the current password proves it is really you.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordChange {
+    /// The password now.
+    pub current_password: String,
+    /// The password to set.
+    pub new_password: String,
 }

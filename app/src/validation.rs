@@ -65,7 +65,11 @@ pub fn validate_signup(form: &SignupForm) -> Result<ValidSignup, FieldErrors> {
     check("name", name_error(&form.name));
     check("username", username_error(&form.username));
     check("email", email_error(&form.email));
-    check("password", password_error(&form.password));
+    check(
+        "password",
+        password_error(&form.password)
+            .or_else(|| password_matches_identity(&form.password, &form.username, &form.email)),
+    );
     let roles = parse_roles(&form.roles);
     check("roles", roles.as_ref().err().cloned());
     match roles {
@@ -92,11 +96,7 @@ pub fn validate_signin(username: &str, password: &str) -> Result<(), FieldErrors
     if password.is_empty() {
         errors.insert("password".into(), "Enter your password.".into());
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 /// The problem with a display name, if any.
@@ -106,10 +106,7 @@ pub fn name_error(name: &str) -> Option<String> {
     if len == 0 {
         Some("Name is required.".into())
     } else if len > *NAME_LEN.end() {
-        Some(format!(
-            "Name must be at most {} characters.",
-            NAME_LEN.end()
-        ))
+        Some(format!("Name must be at most {} characters.", NAME_LEN.end()))
     } else if name.chars().any(char::is_control) {
         Some("Name cannot contain control characters.".into())
     } else {
@@ -124,15 +121,8 @@ pub fn username_error(username: &str) -> Option<String> {
     if len == 0 {
         Some("Username is required.".into())
     } else if !USERNAME_LEN.contains(&len) {
-        Some(format!(
-            "Username must be {} to {} characters long.",
-            USERNAME_LEN.start(),
-            USERNAME_LEN.end()
-        ))
-    } else if !username
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-    {
+        Some(format!("Username must be {} to {} characters long.", USERNAME_LEN.start(), USERNAME_LEN.end()))
+    } else if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
         Some("Username may only use letters, digits, '_', '.' and '-'.".into())
     } else {
         None
@@ -159,11 +149,7 @@ pub fn email_error(email: &str) -> Option<String> {
             && !domain.contains('@')
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
     });
-    if looks_valid {
-        None
-    } else {
-        Some("Enter an email address like name@example.com.".into())
-    }
+    if looks_valid { None } else { Some("Enter an email address like name@example.com.".into()) }
 }
 
 /// The problem with a password's length, if any (the server adds its common-password policy).
@@ -171,9 +157,7 @@ pub fn password_error(password: &str) -> Option<String> {
     if password.is_empty() {
         Some("Password is required.".into())
     } else if password.chars().count() < PASSWORD_MIN_CHARS {
-        Some(format!(
-            "Password must be at least {PASSWORD_MIN_CHARS} characters."
-        ))
+        Some(format!("Password must be at least {PASSWORD_MIN_CHARS} characters."))
     } else if password.len() > PASSWORD_MAX_BYTES {
         Some(format!(
             "Password must be at most {PASSWORD_MAX_BYTES} bytes (fewer if it uses accented letters or emoji)."
@@ -181,6 +165,26 @@ pub fn password_error(password: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+/// Refuses a password equal to the account's own username or email (ignoring case and spaces
+/// around them): the first thing anyone guesses.
+pub fn password_matches_identity(password: &str, username: &str, email: &str) -> Option<String> {
+    let password = password.trim();
+    let same = |other: &str| !other.trim().is_empty() && password.eq_ignore_ascii_case(other.trim());
+    if same(username) {
+        Some("Password must not be your username.".into())
+    } else if same(email) {
+        Some("Password must not be your email address.".into())
+    } else {
+        None
+    }
+}
+
+/// `text` without control characters (NUL above all, which PostgreSQL text cannot hold): for
+/// free text that is looked up or logged rather than validated, like a sign-in name or a search.
+pub fn without_control(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
 }
 
 /// Parses requested role names; an empty request means the default `user` role.
@@ -199,10 +203,7 @@ pub fn parse_roles(names: &[String]) -> Result<Vec<Role>, String> {
         })
         .collect();
     if !unknown.is_empty() {
-        return Err(format!(
-            "Unknown role {}: choose from user, pm, admin.",
-            unknown.join(", ")
-        ));
+        return Err(format!("Unknown role {}: choose from user, pm, admin.", unknown.join(", ")));
     }
     if roles.is_empty() {
         roles.push(Role::User);
@@ -264,16 +265,7 @@ mod tests {
         for ok in ["a@b.co", "first.last+tag@sub.example.org"] {
             assert_eq!(email_error(ok), None, "{ok}");
         }
-        for bad in [
-            "",
-            "plain",
-            "@example.com",
-            "a@b",
-            "a@@b.com",
-            "a b@c.com",
-            "a@b..com",
-            "a@.com",
-        ] {
+        for bad in ["", "plain", "@example.com", "a@b", "a@@b.com", "a b@c.com", "a@b..com", "a@.com"] {
             assert!(email_error(bad).is_some(), "{bad}");
         }
     }
@@ -289,10 +281,29 @@ mod tests {
     }
 
     #[test]
+    fn password_cannot_be_the_username_or_email() {
+        let mut form = form();
+        form.username = "longusername".into();
+        form.password = "LongUserName".into();
+        assert_eq!(validate_signup(&form).unwrap_err()["password"], "Password must not be your username.");
+        form.password = "ADAM@example.com".into();
+        assert_eq!(
+            validate_signup(&form).unwrap_err()["password"],
+            "Password must not be your email address."
+        );
+    }
+
+    #[test]
     fn names_are_bounded_in_characters() {
         assert!(name_error(&"é".repeat(100)).is_none());
         assert!(name_error(&"é".repeat(101)).is_some());
         assert!(name_error("a\u{0}b").is_some());
+    }
+
+    #[test]
+    fn control_characters_are_dropped_from_free_text() {
+        assert_eq!(without_control("ad\u{0}am\n"), "adam");
+        assert_eq!(without_control("émile ☃"), "émile ☃");
     }
 
     #[test]

@@ -57,17 +57,12 @@ impl Command {
                         "--email" => &mut email,
                         other => return Err(format!("unknown option `{other}`")),
                     };
-                    *slot = Some(
-                        args.next()
-                            .ok_or_else(|| format!("`{flag}` needs a value"))?,
-                    );
+                    *slot = Some(args.next().ok_or_else(|| format!("`{flag}` needs a value"))?);
                 }
                 match (name, username, email) {
-                    (Some(name), Some(username), Some(email)) => Ok(Command::CreateAdmin {
-                        name,
-                        username,
-                        email,
-                    }),
+                    (Some(name), Some(username), Some(email)) => {
+                        Ok(Command::CreateAdmin { name, username, email })
+                    }
                     _ => Err("create-admin needs --name, --username and --email".to_owned()),
                 }
             }
@@ -92,21 +87,16 @@ pub async fn create_admin(
         username,
         email,
         password,
-        roles: vec![
-            Role::User.as_str().to_owned(),
-            Role::Admin.as_str().to_owned(),
-        ],
+        roles: vec![Role::User.as_str().to_owned(), Role::Admin.as_str().to_owned()],
     };
-    let user = accounts::create(state, &form)
-        .await
-        .map_err(|err| match err.clone() {
-            app::error::AppError::Validation { fields } => fields
-                .into_iter()
-                .map(|(field, message)| format!("{field}: {message}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            _ => err.to_string(),
-        })?;
+    let user = accounts::create(state, &form).await.map_err(|err| match err.clone() {
+        app::error::AppError::Validation { fields } => fields
+            .into_iter()
+            .map(|(field, message)| format!("{field}: {message}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => err.to_string(),
+    })?;
     println!("created admin `{}` ({})", user.username, user.id);
     Ok(())
 }
@@ -134,9 +124,7 @@ fn read_password() -> Result<String, String> {
 
 /// Hides typed characters on a terminal (best effort: `stty` is on every Unix this runs on).
 fn set_echo(on: bool) {
-    let _ = std::process::Command::new("stty")
-        .arg(if on { "echo" } else { "-echo" })
-        .status();
+    let _ = std::process::Command::new("stty").arg(if on { "echo" } else { "-echo" }).status();
 }
 
 #[cfg(test)]
@@ -152,20 +140,8 @@ mod tests {
         assert_eq!(parse(&[]), Ok(Command::Serve));
         assert_eq!(parse(&["migrate"]), Ok(Command::Migrate));
         assert_eq!(
-            parse(&[
-                "create-admin",
-                "--name",
-                "Root",
-                "--username",
-                "root",
-                "--email",
-                "r@x.io"
-            ]),
-            Ok(Command::CreateAdmin {
-                name: "Root".into(),
-                username: "root".into(),
-                email: "r@x.io".into()
-            })
+            parse(&["create-admin", "--name", "Root", "--username", "root", "--email", "r@x.io"]),
+            Ok(Command::CreateAdmin { name: "Root".into(), username: "root".into(), email: "r@x.io".into() })
         );
         assert!(parse(&["create-admin", "--name"]).is_err());
         assert!(parse(&["create-admin", "--name", "x"]).is_err());

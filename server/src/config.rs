@@ -3,10 +3,12 @@
 //! Every problem is reported at once and the server refuses to start: a half-configured
 //! authentication server is worse than none.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use app::ssr::state::SignupPolicy;
+use app::ssr::throttle::ThrottleLimits;
 use app::ssr::tokens::MIN_SECRET_BYTES;
 
 /// Default token lifetime: 24 hours, as in the tutorial.
@@ -46,6 +48,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
+    /// `SIGNIN_MAX_FAILURES` (5), `SIGNIN_MAX_FAILURES_PER_ADDRESS` (50), `SIGNIN_WINDOW_SECS` (900).
+    pub throttle: ThrottleLimits,
+    /// `TRUSTED_PROXIES`: comma-separated addresses whose `X-Forwarded-For` is believed (none).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Config {
@@ -67,38 +73,23 @@ impl Config {
         let mut problems = Vec::new();
         let mut note = |problem: String| problems.push(problem);
 
-        let app_env = match get("APP_ENV")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        let app_env = match get("APP_ENV").as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("development" | "dev") => AppEnv::Development,
             Some("production" | "prod") => AppEnv::Production,
             Some(other) => {
-                note(format!(
-                    "APP_ENV must be `development` or `production`, not `{other}`"
-                ));
+                note(format!("APP_ENV must be `development` or `production`, not `{other}`"));
                 AppEnv::Development
             }
         };
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| ".data".to_owned()));
         let database_url = get("DATABASE_URL").unwrap_or_else(|| {
-            note(
-                "DATABASE_URL is not set (the run and test scripts set it for the local database)"
-                    .into(),
-            );
+            note("DATABASE_URL is not set (the run and test scripts set it for the local database)".into());
             String::new()
         });
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let default_pool = u32::try_from(cores * 4).unwrap_or(8).max(8);
-        let database_max_connections =
-            number(&get, "DATABASE_MAX_CONNECTIONS", default_pool, &mut note);
-        let jwt_ttl = Duration::from_secs(number(
-            &get,
-            "JWT_EXPIRES_IN",
-            DEFAULT_JWT_EXPIRES_IN,
-            &mut note,
-        ));
+        let database_max_connections = number(&get, "DATABASE_MAX_CONNECTIONS", default_pool, &mut note);
+        let jwt_ttl = Duration::from_secs(number(&get, "JWT_EXPIRES_IN", DEFAULT_JWT_EXPIRES_IN, &mut note));
         if jwt_ttl.is_zero() {
             note("JWT_EXPIRES_IN must be at least 1 second".into());
         }
@@ -107,13 +98,36 @@ impl Config {
             true => SignupPolicy::Open,
             false => SignupPolicy::AdminsOnly,
         };
+        let defaults = ThrottleLimits::default();
+        let throttle = ThrottleLimits {
+            per_account: number(&get, "SIGNIN_MAX_FAILURES", defaults.per_account, &mut note).max(1),
+            per_address: number(&get, "SIGNIN_MAX_FAILURES_PER_ADDRESS", defaults.per_address, &mut note)
+                .max(1),
+            window: Duration::from_secs(number(
+                &get,
+                "SIGNIN_WINDOW_SECS",
+                defaults.window.as_secs(),
+                &mut note,
+            )),
+        };
+        let trusted_proxies = get("TRUSTED_PROXIES")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .filter_map(|item| {
+                        item.parse()
+                            .map_err(|_| note(format!("TRUSTED_PROXIES: `{item}` is not an IP address")))
+                            .ok()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let log_json = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,
             Some(other) => {
-                note(format!(
-                    "LOG_FORMAT must be `text` or `json`, not `{other}`"
-                ));
+                note(format!("LOG_FORMAT must be `text` or `json`, not `{other}`"));
                 false
             }
         };
@@ -148,6 +162,8 @@ impl Config {
             app_env,
             data_dir,
             log_json,
+            throttle,
+            trusted_proxies,
         })
     }
 }
@@ -185,17 +201,10 @@ fn dev_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
     if let Ok(secret) = std::fs::read_to_string(&path) {
         return Ok(secret.trim().as_bytes().to_vec());
     }
-    let secret: String = (0..48)
-        .map(|_| format!("{:02x}", rand::random::<u8>()))
-        .collect();
+    let secret: String = (0..48).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
     std::fs::create_dir_all(data_dir)
         .and_then(|()| write_private(&path, &secret))
-        .map_err(|err| {
-            format!(
-                "could not keep a generated JWT_SECRET in {}: {err}",
-                path.display()
-            )
-        })?;
+        .map_err(|err| format!("could not keep a generated JWT_SECRET in {}: {err}", path.display()))?;
     tracing::warn!(path = %path.display(), "JWT_SECRET not set: generated a development secret");
     Ok(secret.into_bytes())
 }
@@ -215,10 +224,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|key| map.get(key).cloned())
     }
 
@@ -242,18 +249,14 @@ mod tests {
             ("AUTH_OPEN_ROLE_SIGNUP", "maybe"),
         ])
         .unwrap_err();
-        assert!(
-            err.contains("JWT_SECRET must be at least 32 bytes"),
-            "{err}"
-        );
+        assert!(err.contains("JWT_SECRET must be at least 32 bytes"), "{err}");
         assert!(err.contains("BCRYPT_COST"), "{err}");
         assert!(err.contains("AUTH_OPEN_ROLE_SIGNUP"), "{err}");
     }
 
     #[test]
     fn production_requires_a_secret() {
-        let err =
-            config(&[("DATABASE_URL", "postgres://x"), ("APP_ENV", "production")]).unwrap_err();
+        let err = config(&[("DATABASE_URL", "postgres://x"), ("APP_ENV", "production")]).unwrap_err();
         assert!(err.contains("JWT_SECRET is required"), "{err}");
     }
 
@@ -269,12 +272,31 @@ mod tests {
     }
 
     #[test]
-    fn open_role_signup_is_a_flag() {
-        let config = config(&[
+    fn throttling_and_proxies_are_configurable() {
+        let parsed = config(&[
             ("DATABASE_URL", "x"),
             ("JWT_SECRET", SECRET),
-            ("AUTH_OPEN_ROLE_SIGNUP", "TRUE"),
-        ]);
+            ("SIGNIN_MAX_FAILURES", "3"),
+            ("SIGNIN_WINDOW_SECS", "60"),
+            ("TRUSTED_PROXIES", "10.0.0.1, ::1"),
+        ])
+        .unwrap();
+        assert_eq!(parsed.throttle.per_account, 3);
+        assert_eq!(parsed.throttle.per_address, 50);
+        assert_eq!(parsed.throttle.window, Duration::from_secs(60));
+        assert_eq!(
+            parsed.trusted_proxies,
+            vec!["10.0.0.1".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]
+        );
+        let err =
+            config(&[("DATABASE_URL", "x"), ("JWT_SECRET", SECRET), ("TRUSTED_PROXIES", "proxy.local")]);
+        assert!(err.unwrap_err().contains("TRUSTED_PROXIES"));
+    }
+
+    #[test]
+    fn open_role_signup_is_a_flag() {
+        let config =
+            config(&[("DATABASE_URL", "x"), ("JWT_SECRET", SECRET), ("AUTH_OPEN_ROLE_SIGNUP", "TRUE")]);
         assert_eq!(config.unwrap().signup, SignupPolicy::Open);
     }
 }

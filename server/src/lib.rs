@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod rest;
+pub mod security;
 pub mod telemetry;
 
 use std::sync::Arc;
@@ -39,29 +40,26 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 ///
 /// # Errors
 /// A sentence saying what failed (database unreachable, migration failed, bad settings).
-pub async fn build_state(
-    config: &Config,
-    leptos_options: LeptosOptions,
-) -> Result<AppState, String> {
+pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, String> {
     let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
         .connect(&config.database_url)
         .await
         .map_err(|err| format!("cannot connect to the database: {err}"))?;
-    MIGRATOR
-        .run(&pool)
-        .await
-        .map_err(|err| format!("database migration failed: {err}"))?;
+    MIGRATOR.run(&pool).await.map_err(|err| format!("database migration failed: {err}"))?;
     let tokens = TokenKeys::new(&config.jwt_secret, config.jwt_ttl)?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = PasswordHasher::new(config.bcrypt_cost, cores)?;
+    app::ssr::policy::load();
     Ok(AppState {
         leptos_options,
         pool,
         tokens: Arc::new(tokens),
         hasher,
         signup: config.signup,
+        throttle: config.throttle,
+        trusted_proxies: config.trusted_proxies.clone().into(),
     })
 }
 
@@ -76,14 +74,10 @@ pub fn app(state: AppState) -> Router {
         // Innermost first: limits and timeout, then the JSON rewrite of their plain-text refusals,
         // then request logging around everything.
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            BODY_LIMIT_BYTES,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn(rest::json_api_errors))
+        .layer(security::headers())
         .layer(telemetry::trace_layer())
         .with_state(state)
 }

@@ -20,8 +20,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), String> {
-    let command = Command::parse(std::env::args().skip(1))
-        .map_err(|err| format!("{err}\n\n{}", cli::USAGE))?;
+    let command =
+        Command::parse(std::env::args().skip(1)).map_err(|err| format!("{err}\n\n{}", cli::USAGE))?;
     if command == Command::Help {
         println!("{}", cli::USAGE);
         return Ok(());
@@ -35,21 +35,19 @@ async fn run() -> Result<(), String> {
             println!("migrations applied");
             Ok(())
         }
-        Command::CreateAdmin {
-            name,
-            username,
-            email,
-        } => cli::create_admin(&state, name, username, email).await,
+        Command::CreateAdmin { name, username, email } => {
+            cli::create_admin(&state, name, username, email).await
+        }
         Command::Serve | Command::Help => serve(state).await,
     }
 }
 
 async fn serve(state: app::ssr::state::AppState) -> Result<(), String> {
     let addr = state.leptos_options.site_addr;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|err| format!("cannot listen on {addr}: {err}"))?;
     tracing::info!("listening on http://{addr}");
+    app::ssr::housekeeping::spawn(state.clone());
     let app = server::app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -12,11 +12,8 @@ use sqlx::PgPool;
 
 use app::ssr::state::SignupPolicy;
 
-const BOARDS: [(&str, &str); 3] = [
-    ("user", "User Content Page"),
-    ("pm", "Management Board"),
-    ("admin", "Admin Board"),
-];
+const BOARDS: [(&str, &str); 3] =
+    [("user", "User Content Page"), ("pm", "Management Board"), ("admin", "Admin Board")];
 
 /// The tutorial's scenario: adam (user), jack (pm), thomas (admin), in the open demo mode.
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -33,22 +30,14 @@ async fn each_persona_reaches_exactly_their_boards(pool: PgPool) {
         for ((board, description), allowed) in BOARDS.into_iter().zip(allowed) {
             let answer = app.get_bearer(&format!("/api/test/{board}"), &token).await;
             if allowed {
-                assert_eq!(
-                    answer.status,
-                    StatusCode::OK,
-                    "{name} {board}: {}",
-                    answer.body
-                );
+                assert_eq!(answer.status, StatusCode::OK, "{name} {board}: {}", answer.body);
                 assert_eq!(answer.body["description"], description);
                 assert_eq!(answer.body["user"]["username"], name);
                 assert_eq!(answer.body["user"]["roles"], json!([role]));
             } else {
                 answer.assert_error(403, "forbidden");
-                let expected = if board == "pm" {
-                    "Require PM or Admin Roles!"
-                } else {
-                    "Require Admin Role!"
-                };
+                let expected =
+                    if board == "pm" { "Require PM or Admin Roles!" } else { "Require Admin Role!" };
                 assert_eq!(answer.body["message"], expected);
             }
         }
@@ -60,12 +49,8 @@ async fn the_tutorials_header_works_too(pool: PgPool) {
     let app = spawn(pool).await;
     app.insert_user("adam", &["user"]).await;
     let token = app.token("adam").await;
-    let answer = app
-        .send(
-            app.request(reqwest::Method::GET, "/api/test/user")
-                .header("x-access-token", &token),
-        )
-        .await;
+    let answer =
+        app.send(app.request(reqwest::Method::GET, "/api/test/user").header("x-access-token", &token)).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
 
@@ -75,16 +60,8 @@ async fn missing_and_malformed_tokens_get_401_with_a_challenge(pool: PgPool) {
     let answer = app.get("/api/test/user").await;
     answer.assert_error(401, "unauthorized");
     assert_eq!(answer.headers["www-authenticate"], "Bearer");
-    for header in [
-        "Basic YWRhbTpwdw==",
-        "Bearer",
-        "Bearer garbage.token.value",
-        "Bearer a.b",
-        "token",
-    ] {
-        let request = app
-            .request(reqwest::Method::GET, "/api/test/user")
-            .header("authorization", header);
+    for header in ["Basic YWRhbTpwdw==", "Bearer", "Bearer garbage.token.value", "Bearer a.b", "token"] {
+        let request = app.request(reqwest::Method::GET, "/api/test/user").header("authorization", header);
         let answer = app.send(request).await;
         answer.assert_error(401, "unauthorized");
         assert_eq!(answer.headers["www-authenticate"], "Bearer");
@@ -94,8 +71,12 @@ async fn missing_and_malformed_tokens_get_401_with_a_challenge(pool: PgPool) {
 /// A token for `sub` signed by `key` with `alg`, expiring `ttl` seconds from now.
 fn forge(alg: Algorithm, key: &[u8], sub: &Value, ttl: i64) -> String {
     let now = chrono::Utc::now().timestamp();
-    let claims = json!({ "sub": sub, "iat": now, "exp": now + ttl });
+    let claims = json!({ "sub": sub, "iat": now, "exp": now + ttl, "ver": 0, "jti": uuid::Uuid::from_u128(rand_id()) });
     jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(key)).unwrap()
+}
+
+fn rand_id() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
 
 fn b64(value: &Value) -> String {
@@ -108,36 +89,27 @@ async fn forged_tokens_are_refused(pool: PgPool) {
     app.insert_user("root", &["admin"]).await;
     app.insert_user("adam", &["user"]).await;
     let genuine = app.token("adam").await;
-    let root: Value = app
-        .get_bearer("/api/test/admin", &app.token("root").await)
-        .await
-        .body["user"]["id"]
-        .clone();
+    let root: Value =
+        app.get_bearer("/api/test/admin", &app.token("root").await).await.body["user"]["id"].clone();
     let now = chrono::Utc::now().timestamp();
 
     let alg_none = format!(
         "{}.{}.",
         b64(&json!({ "alg": "none", "typ": "JWT" })),
-        b64(&json!({ "sub": root, "iat": now, "exp": now + 3600 }))
+        b64(&json!({ "sub": root, "iat": now, "exp": now + 3600, "ver": 0, "jti": uuid::Uuid::nil() }))
     );
-    let wrong_secret = forge(
-        Algorithm::HS256,
-        b"another-secret-another-secret-another",
-        &root,
-        3600,
-    );
+    let wrong_secret = forge(Algorithm::HS256, b"another-secret-another-secret-another", &root, 3600);
     let hs512 = forge(Algorithm::HS512, SECRET, &root, 3600);
     let expired = forge(Algorithm::HS256, SECRET, &root, -120);
     // Adam's genuine token with the subject swapped for root's: the signature no longer matches.
     let mut parts: Vec<String> = genuine.split('.').map(str::to_owned).collect();
-    let mut claims: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+    let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
     claims["sub"] = root.clone();
     parts[1] = b64(&claims);
     let tampered = parts.join(".");
     let no_exp = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
-        &json!({ "sub": root, "iat": now }),
+        &json!({ "sub": root, "iat": now, "ver": 0, "jti": uuid::Uuid::nil() }),
         &EncodingKey::from_secret(SECRET),
     )
     .unwrap();
@@ -150,12 +122,7 @@ async fn forged_tokens_are_refused(pool: PgPool) {
         ("no exp", no_exp),
     ] {
         let answer = app.get_bearer("/api/test/admin", &token).await;
-        assert_eq!(
-            answer.status,
-            StatusCode::UNAUTHORIZED,
-            "{what}: {}",
-            answer.body
-        );
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}: {}", answer.body);
         assert_eq!(answer.body["error"], "unauthorized", "{what}");
     }
     let answer = app.get_bearer("/api/test/admin", &expired).await;
@@ -163,10 +130,7 @@ async fn forged_tokens_are_refused(pool: PgPool) {
     assert!(answer.body["message"].as_str().unwrap().contains("expired"));
     // A correctly signed token still works, so the refusals above are about the forgery.
     let valid = forge(Algorithm::HS256, SECRET, &root, 3600);
-    assert_eq!(
-        app.get_bearer("/api/test/admin", &valid).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get_bearer("/api/test/admin", &valid).await.status, StatusCode::OK);
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -174,21 +138,11 @@ async fn a_deleted_users_token_stops_working(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     app.insert_user("adam", &["user"]).await;
     let token = app.token("adam").await;
-    assert_eq!(
-        app.get_bearer("/api/test/user", &token).await.status,
-        StatusCode::OK
-    );
-    sqlx::query("delete from users where username = 'adam'")
-        .execute(&pool)
-        .await
-        .unwrap();
-    app.get_bearer("/api/test/user", &token)
-        .await
-        .assert_error(401, "unauthorized");
+    assert_eq!(app.get_bearer("/api/test/user", &token).await.status, StatusCode::OK);
+    sqlx::query("delete from users where username = 'adam'").execute(&pool).await.unwrap();
+    app.get_bearer("/api/test/user", &token).await.assert_error(401, "unauthorized");
     let unknown = forge(Algorithm::HS256, SECRET, &json!(uuid::Uuid::nil()), 3600);
-    app.get_bearer("/api/test/user", &unknown)
-        .await
-        .assert_error(401, "unauthorized");
+    app.get_bearer("/api/test/user", &unknown).await.assert_error(401, "unauthorized");
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -196,9 +150,7 @@ async fn roles_are_read_from_the_database_on_every_request(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     app.insert_user("adam", &["user"]).await;
     let token = app.token("adam").await;
-    app.get_bearer("/api/test/pm", &token)
-        .await
-        .assert_error(403, "forbidden");
+    app.get_bearer("/api/test/pm", &token).await.assert_error(403, "forbidden");
     sqlx::query("insert into user_roles select id, 2 from users where username = 'adam'")
         .execute(&pool)
         .await

@@ -2,17 +2,12 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{SECRET, TTL, spawn};
-use leptos::config::LeptosOptions;
+use common::spawn;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use app::ssr::password::PasswordHasher;
-use app::ssr::state::{AppState, SignupPolicy};
-use app::ssr::tokens::TokenKeys;
+use app::ssr::state::AppState;
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn probes_answer(pool: PgPool) {
@@ -30,13 +25,7 @@ async fn an_unreachable_database_is_503_not_500(pool: PgPool) {
         .acquire_timeout(std::time::Duration::from_secs(1))
         .connect_lazy("postgres://app@127.0.0.1:1/none")
         .unwrap();
-    let state = AppState {
-        leptos_options: LeptosOptions::builder().output_name("rust-auth").build(),
-        pool: dead.clone(),
-        tokens: Arc::new(TokenKeys::new(SECRET, TTL).unwrap()),
-        hasher: PasswordHasher::new(4, 1).unwrap(),
-        signup: SignupPolicy::AdminsOnly,
-    };
+    let state = AppState { pool: dead, ..common::state(pool.clone()) };
     let app = common::serve(state, pool).await;
     app.get("/readyz").await.assert_error(503, "unavailable");
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
@@ -47,12 +36,8 @@ async fn an_unreachable_database_is_503_not_500(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn unknown_api_routes_and_methods_answer_json(pool: PgPool) {
     let app = spawn(pool).await;
-    app.get("/api/nothing/here")
-        .await
-        .assert_error(404, "not_found");
-    app.get("/api/auth/signup")
-        .await
-        .assert_error(405, "method_not_allowed");
+    app.get("/api/nothing/here").await.assert_error(404, "not_found");
+    app.get("/api/auth/signup").await.assert_error(405, "method_not_allowed");
     app.send(app.request(reqwest::Method::DELETE, "/api/test/user"))
         .await
         .assert_error(405, "method_not_allowed");
@@ -63,8 +48,6 @@ async fn pages_render_and_unknown_pages_are_404(pool: PgPool) {
     let app = spawn(pool).await;
     let home = app.send(app.request(reqwest::Method::GET, "/")).await;
     assert_eq!(home.status, StatusCode::OK);
-    let missing = app
-        .send(app.request(reqwest::Method::GET, "/no/such/page"))
-        .await;
+    let missing = app.send(app.request(reqwest::Method::GET, "/no/such/page")).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

@@ -8,15 +8,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-async fn call(
-    app: &common::TestApp,
-    name: &str,
-    body: Value,
-    token: Option<&str>,
-) -> common::Answer {
-    let mut request = app
-        .request(Method::POST, &format!("/api/fn/{name}"))
-        .json(&body);
+async fn call(app: &common::TestApp, name: &str, body: Value, token: Option<&str>) -> common::Answer {
+    let mut request = app.request(Method::POST, &format!("/api/fn/{name}")).json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -41,43 +34,24 @@ async fn boards_check_token_and_roles(pool: PgPool) {
     let answer = call(&app, "board", json!({ "board": "User" }), None).await;
     answer.assert_error(401, "unauthorized");
     assert_eq!(answer.headers["www-authenticate"], "Bearer");
-    call(
-        &app,
-        "board",
-        json!({ "board": "User" }),
-        Some("forged.token.here"),
-    )
-    .await
-    .assert_error(401, "unauthorized");
-    call(&app, "me", json!({}), None)
+    call(&app, "board", json!({ "board": "User" }), Some("forged.token.here"))
         .await
         .assert_error(401, "unauthorized");
+    call(&app, "me", json!({}), None).await.assert_error(401, "unauthorized");
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn sign_in_and_me_work_like_the_rest_api(pool: PgPool) {
     let app = spawn(pool).await;
     app.insert_user("adam", &["user"]).await;
-    let answer = call(
-        &app,
-        "sign-in",
-        json!({ "username": "adam", "password": PASSWORD }),
-        None,
-    )
-    .await;
+    let answer = call(&app, "sign-in", json!({ "username": "adam", "password": PASSWORD }), None).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let token = answer.body["accessToken"].as_str().unwrap().to_owned();
     let me = call(&app, "me", json!({}), Some(&token)).await;
     assert_eq!(me.body["username"], "adam");
     assert!(!me.body.to_string().contains("$2b$"));
 
-    let wrong = call(
-        &app,
-        "sign-in",
-        json!({ "username": "adam", "password": "nope-nope" }),
-        None,
-    )
-    .await;
+    let wrong = call(&app, "sign-in", json!({ "username": "adam", "password": "nope-nope" }), None).await;
     wrong.assert_error(401, "invalid_credentials");
 }
 
@@ -85,23 +59,13 @@ async fn sign_in_and_me_work_like_the_rest_api(pool: PgPool) {
 async fn sign_up_applies_the_role_policy(pool: PgPool) {
     let app = spawn(pool).await;
     let form = |name: &str, roles: &[&str]| json!({ "form": signup_body(name, roles) });
-    call(&app, "sign-up", form("mallory", &["admin"]), None)
-        .await
-        .assert_error(403, "role_not_allowed");
-    assert_eq!(
-        call(&app, "signup-options", json!({}), None).await.body,
-        json!(false)
-    );
+    call(&app, "sign-up", form("mallory", &["admin"]), None).await.assert_error(403, "role_not_allowed");
+    assert_eq!(call(&app, "signup-options", json!({}), None).await.body, json!(false));
     assert_eq!(app.user_count().await, 0);
 
     app.insert_user("root", &["admin"]).await;
     let admin = app.token("root").await;
-    assert_eq!(
-        call(&app, "signup-options", json!({}), Some(&admin))
-            .await
-            .body,
-        json!(true)
-    );
+    assert_eq!(call(&app, "signup-options", json!({}), Some(&admin)).await.body, json!(true));
     let answer = call(&app, "sign-up", form("jack", &["pm"]), Some(&admin)).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body["roles"], json!(["pm"]));
@@ -109,9 +73,7 @@ async fn sign_up_applies_the_role_policy(pool: PgPool) {
     let invalid = call(&app, "sign-up", form("x", &[]), None).await;
     invalid.assert_error(422, "validation");
     assert!(invalid.body["fields"]["username"].is_string());
-    call(&app, "sign-up", form("jack", &[]), None)
-        .await
-        .assert_error(409, "username_taken");
+    call(&app, "sign-up", form("jack", &[]), None).await.assert_error(409, "username_taken");
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

@@ -14,12 +14,7 @@ async fn signs_in_by_username_or_email_in_any_case(pool: PgPool) {
     let app = spawn(pool).await;
     app.insert_user("Adam", &["user"]).await;
     for login in ["Adam", "adam", "ADAM@example.com", "adam@EXAMPLE.com"] {
-        let answer = app
-            .post(
-                "/api/auth/signin",
-                &json!({ "username": login, "password": PASSWORD }),
-            )
-            .await;
+        let answer = app.post("/api/auth/signin", &json!({ "username": login, "password": PASSWORD })).await;
         assert_eq!(answer.status, StatusCode::OK, "{login}: {}", answer.body);
         assert_eq!(answer.body["auth"], true);
         assert_eq!(answer.body["tokenType"], "Bearer");
@@ -36,12 +31,7 @@ async fn signs_in_by_username_or_email_in_any_case(pool: PgPool) {
 async fn the_token_carries_sub_iat_exp_and_is_hs256(pool: PgPool) {
     let app = spawn(pool).await;
     app.insert_user("adam", &["user"]).await;
-    let answer = app
-        .post(
-            "/api/auth/signin",
-            &json!({ "username": "adam", "password": PASSWORD }),
-        )
-        .await;
+    let answer = app.post("/api/auth/signin", &json!({ "username": "adam", "password": PASSWORD })).await;
     let token = answer.body["accessToken"].as_str().unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::HS256);
@@ -49,10 +39,7 @@ async fn the_token_carries_sub_iat_exp_and_is_hs256(pool: PgPool) {
     let claims: serde_json::Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     assert_eq!(claims["sub"], answer.body["user"]["id"]);
-    let (iat, exp) = (
-        claims["iat"].as_i64().unwrap(),
-        claims["exp"].as_i64().unwrap(),
-    );
+    let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
     assert_eq!(exp - iat, i64::try_from(TTL.as_secs()).unwrap());
     assert_eq!(answer.body["expiresAt"], exp);
 }
@@ -61,18 +48,9 @@ async fn the_token_carries_sub_iat_exp_and_is_hs256(pool: PgPool) {
 async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
     let app = spawn(pool).await;
     app.insert_user("adam", &["user"]).await;
-    let wrong = app
-        .post(
-            "/api/auth/signin",
-            &json!({ "username": "adam", "password": "wrong-password" }),
-        )
-        .await;
-    let unknown = app
-        .post(
-            "/api/auth/signin",
-            &json!({ "username": "ghost", "password": PASSWORD }),
-        )
-        .await;
+    let wrong =
+        app.post("/api/auth/signin", &json!({ "username": "adam", "password": "wrong-password" })).await;
+    let unknown = app.post("/api/auth/signin", &json!({ "username": "ghost", "password": PASSWORD })).await;
     for answer in [&wrong, &unknown] {
         answer.assert_error(401, "invalid_credentials");
         assert_eq!(answer.body["auth"], false);
@@ -88,53 +66,24 @@ async fn a_password_longer_than_bcrypt_reads_never_matches_its_prefix(pool: PgPo
     let mut body = common::signup_body("longpw", &[]);
     let password = "p".repeat(72);
     body["password"] = json!(password);
-    assert_eq!(
-        app.post("/api/auth/signup", &body).await.status,
-        StatusCode::CREATED
-    );
+    assert_eq!(app.post("/api/auth/signup", &body).await.status, StatusCode::CREATED);
     let longer = format!("{password}-and-more");
-    let answer = app
-        .post(
-            "/api/auth/signin",
-            &json!({ "username": "longpw", "password": longer }),
-        )
-        .await;
+    let answer = app.post("/api/auth/signin", &json!({ "username": "longpw", "password": longer })).await;
     answer.assert_error(401, "invalid_credentials");
-    let answer = app
-        .post(
-            "/api/auth/signin",
-            &json!({ "username": "longpw", "password": password }),
-        )
-        .await;
+    let answer = app.post("/api/auth/signin", &json!({ "username": "longpw", "password": password })).await;
     assert_eq!(answer.status, StatusCode::OK);
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn empty_or_mistyped_fields_are_named(pool: PgPool) {
     let app = spawn(pool).await;
-    let answer = app
-        .post(
-            "/api/auth/signin",
-            &json!({ "username": " ", "password": "" }),
-        )
-        .await;
+    let answer = app.post("/api/auth/signin", &json!({ "username": " ", "password": "" })).await;
     answer.assert_error(422, "validation");
     assert_eq!(answer.body["auth"], false);
-    assert!(
-        answer.body["fields"]["username"].is_string()
-            && answer.body["fields"]["password"].is_string()
-    );
-    let answer = app
-        .post(
-            "/api/auth/signin",
-            &json!({ "username": ["adam"], "password": 123 }),
-        )
-        .await;
+    assert!(answer.body["fields"]["username"].is_string() && answer.body["fields"]["password"].is_string());
+    let answer = app.post("/api/auth/signin", &json!({ "username": ["adam"], "password": 123 })).await;
     answer.assert_error(422, "validation");
-    assert_eq!(
-        answer.body["fields"]["password"],
-        "Password must be a string."
-    );
+    assert_eq!(answer.body["fields"]["password"], "Password must be a string.");
     let answer = app
         .send(
             app.request(reqwest::Method::POST, "/api/auth/signin")

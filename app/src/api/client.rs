@@ -28,8 +28,7 @@ where
     fn send(req: Self::Request) -> impl Future<Output = Result<Self::Response, E>> + Send {
         #[cfg(feature = "hydrate")]
         if let Some(token) = crate::ui::session::stored_token() {
-            req.headers()
-                .append("Authorization", &format!("Bearer {token}"));
+            req.headers().append("Authorization", &format!("Bearer {token}"));
         }
         <BrowserClient as Client<E, IS, OS>>::send(req)
     }

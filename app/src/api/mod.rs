@@ -9,18 +9,35 @@ use server_fn::codec::Json;
 pub use client::BearerClient;
 
 use crate::error::AppError;
-use crate::model::{BoardContent, PublicUser, Session};
-use crate::roles::Board;
+use crate::model::{AdminUser, AuditEntry, BoardContent, PasswordChange, PublicUser, Session, UserPage};
+use crate::roles::{Board, Role};
 use crate::validation::SignupForm;
 
 #[cfg(feature = "ssr")]
-use crate::ssr::{accounts, auth, state::AppState};
+use crate::ssr::{accounts, admin, auth, state::AppState};
+
+/// The request being served (leptos provides it to server functions).
+#[cfg(feature = "ssr")]
+fn request() -> Result<http::request::Parts, AppError> {
+    use_context::<http::request::Parts>().ok_or(AppError::Internal)
+}
 
 /// The caller, if a token was sent. A bad token is a 401, never "anonymous".
 #[cfg(feature = "ssr")]
 async fn caller(state: &AppState) -> Result<Option<auth::AuthUser>, AppError> {
-    let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
-    auth::from_headers(state, &parts.headers).await
+    auth::from_headers(state, &request()?.headers).await
+}
+
+/// The caller, who must have sent a token.
+#[cfg(feature = "ssr")]
+async fn signed_in(state: &AppState) -> Result<auth::AuthUser, AppError> {
+    caller(state).await?.ok_or_else(AppError::token_missing)
+}
+
+/// The client's address, for throttling and the audit log.
+#[cfg(feature = "ssr")]
+fn address(state: &AppState) -> Result<std::net::IpAddr, AppError> {
+    Ok(crate::ssr::client::client_address(&request()?, &state.trusted_proxies))
 }
 
 /// Creates an account. An admin's token (or demo mode) allows the `pm` and `admin` roles.
@@ -34,23 +51,21 @@ pub async fn sign_up(form: SignupForm) -> Result<PublicUser, AppError> {
 #[server(prefix = "/api/fn", endpoint = "sign-in", input = Json)]
 pub async fn sign_in(username: String, password: String) -> Result<Session, AppError> {
     let state = expect_context::<AppState>();
-    accounts::sign_in(&state, &username, &password).await
+    accounts::sign_in(&state, &username, &password, address(&state)?).await
 }
 
 /// The signed-in user, fresh from the database.
 #[server(prefix = "/api/fn", endpoint = "me", input = Json, client = BearerClient)]
 pub async fn me() -> Result<PublicUser, AppError> {
     let state = expect_context::<AppState>();
-    let caller = caller(&state).await?.ok_or_else(AppError::token_missing)?;
-    Ok(caller.0)
+    Ok(signed_in(&state).await?.user)
 }
 
 /// The content of one board, if the caller's roles allow it.
 #[server(prefix = "/api/fn", endpoint = "board", input = Json, client = BearerClient)]
 pub async fn open_board(board: Board) -> Result<BoardContent, AppError> {
     let state = expect_context::<AppState>();
-    let caller = caller(&state).await?.ok_or_else(AppError::token_missing)?;
-    accounts::open_board(caller, board)
+    accounts::open_board(signed_in(&state).await?, board)
 }
 
 /// Whether the caller may choose roles when creating an account (demo mode, or an admin).
@@ -59,4 +74,56 @@ pub async fn may_choose_roles() -> Result<bool, AppError> {
     let state = expect_context::<AppState>();
     let caller = caller(&state).await?;
     Ok(accounts::may_choose_roles(state.signup, caller.as_ref()))
+}
+
+/// Ends this session on the server (the token stops working at once).
+#[server(prefix = "/api/fn", endpoint = "sign-out", input = Json, client = BearerClient)]
+pub async fn sign_out() -> Result<(), AppError> {
+    let state = expect_context::<AppState>();
+    accounts::sign_out(&state, &signed_in(&state).await?, address(&state)?).await
+}
+
+/// Ends every session of the caller, on every device.
+#[server(prefix = "/api/fn", endpoint = "sign-out-everywhere", input = Json, client = BearerClient)]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    let state = expect_context::<AppState>();
+    accounts::sign_out_everywhere(&state, &signed_in(&state).await?, address(&state)?).await
+}
+
+/// Changes the password; other sessions end, this one continues with the returned token.
+#[server(prefix = "/api/fn", endpoint = "change-password", input = Json, client = BearerClient)]
+pub async fn change_password(change: PasswordChange) -> Result<Session, AppError> {
+    let state = expect_context::<AppState>();
+    accounts::change_password(&state, &signed_in(&state).await?, &change, address(&state)?).await
+}
+
+/// Admin: one page of users matching `query`.
+#[server(prefix = "/api/fn", endpoint = "admin-users", input = Json, client = BearerClient)]
+pub async fn admin_users(query: String, page: i64) -> Result<UserPage, AppError> {
+    let state = expect_context::<AppState>();
+    admin::list_users(&state, &signed_in(&state).await?, &query, page, ADMIN_PAGE_SIZE).await
+}
+
+/// Users per page on the Admin board.
+pub const ADMIN_PAGE_SIZE: i64 = 10;
+
+/// Admin: grants or revokes a role.
+#[server(prefix = "/api/fn", endpoint = "admin-role", input = Json, client = BearerClient)]
+pub async fn admin_set_role(user: uuid::Uuid, role: Role, grant: bool) -> Result<AdminUser, AppError> {
+    let state = expect_context::<AppState>();
+    admin::set_role(&state, &signed_in(&state).await?, user, role, grant, address(&state)?).await
+}
+
+/// Admin: disables or enables an account.
+#[server(prefix = "/api/fn", endpoint = "admin-disabled", input = Json, client = BearerClient)]
+pub async fn admin_set_disabled(user: uuid::Uuid, disabled: bool) -> Result<AdminUser, AppError> {
+    let state = expect_context::<AppState>();
+    admin::set_disabled(&state, &signed_in(&state).await?, user, disabled, address(&state)?).await
+}
+
+/// Admin: the latest audit entries.
+#[server(prefix = "/api/fn", endpoint = "admin-audit", input = Json, client = BearerClient)]
+pub async fn admin_audit() -> Result<Vec<AuditEntry>, AppError> {
+    let state = expect_context::<AppState>();
+    admin::audit_log(&state, &signed_in(&state).await?, 20).await
 }

@@ -10,6 +10,7 @@ use http::header::AUTHORIZATION;
 use http::request::Parts;
 
 use super::state::AppState;
+use super::tokens::Claims;
 use super::users;
 use crate::error::{AppError, Result};
 use crate::model::PublicUser;
@@ -18,9 +19,14 @@ use crate::roles::Board;
 /// The tutorial's token header.
 const ACCESS_TOKEN_HEADER: &str = "x-access-token";
 
-/// An authenticated caller, freshly read from the database.
+/// An authenticated caller, freshly read from the database, and the token they came with.
 #[derive(Debug, Clone)]
-pub struct AuthUser(pub PublicUser);
+pub struct AuthUser {
+    /// Who, with the roles they hold now.
+    pub user: PublicUser,
+    /// The token's claims (its id and expiry are needed to sign this session out).
+    pub token: Claims,
+}
 
 impl AuthUser {
     /// Opens `board`, or refuses with the tutorial's 403 message.
@@ -28,12 +34,10 @@ impl AuthUser {
     /// # Errors
     /// `Forbidden` when the caller's roles do not allow the board.
     pub fn require(&self, board: Board) -> Result<()> {
-        if board.allows(&self.0.roles) {
+        if board.allows(&self.user.roles) {
             Ok(())
         } else {
-            Err(AppError::Forbidden {
-                message: board.refusal().to_owned(),
-            })
+            Err(AppError::Forbidden { message: board.refusal().to_owned() })
         }
     }
 }
@@ -45,20 +49,14 @@ impl AuthUser {
 pub fn token_from(headers: &HeaderMap) -> Result<Option<&str>> {
     if let Some(value) = headers.get(AUTHORIZATION) {
         let value = value.to_str().map_err(|_| AppError::token_invalid())?;
-        let (scheme, token) = value
-            .trim()
-            .split_once(' ')
-            .ok_or_else(AppError::token_invalid)?;
+        let (scheme, token) = value.trim().split_once(' ').ok_or_else(AppError::token_invalid)?;
         if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
             return Err(AppError::token_invalid());
         }
         return Ok(Some(token.trim()));
     }
     match headers.get(ACCESS_TOKEN_HEADER) {
-        Some(value) => value
-            .to_str()
-            .map(|token| Some(token.trim()))
-            .map_err(|_| AppError::token_invalid()),
+        Some(value) => value.to_str().map(|token| Some(token.trim())).map_err(|_| AppError::token_invalid()),
         None => Ok(None),
     }
 }
@@ -66,17 +64,22 @@ pub fn token_from(headers: &HeaderMap) -> Result<Option<&str>> {
 /// Checks `token` and loads its user.
 ///
 /// # Errors
-/// `Unauthorized` for a bad token or a user that no longer exists; `Internal`/`Unavailable` when
+/// `Unauthorized` for a bad token, a user that no longer exists or is disabled, or a session that
+/// was ended (signed out, signed out everywhere, password changed); `Internal`/`Unavailable` when
 /// the database fails (a database outage is not the client's fault, so not a 401).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
     let claims = state.tokens.verify(token)?;
-    match users::find_public(&state.pool, claims.sub).await? {
-        Some(user) => Ok(AuthUser(user)),
-        None => {
-            tracing::debug!(user = %claims.sub, "token for a user that no longer exists");
-            Err(AppError::token_invalid())
-        }
+    let Some(session) = users::find_session(&state.pool, claims.sub, claims.jti).await? else {
+        tracing::debug!(user = %claims.sub, "token for a user that no longer exists");
+        return Err(AppError::token_invalid());
+    };
+    if session.disabled {
+        return Err(AppError::account_disabled_token());
     }
+    if session.revoked || session.token_version != claims.ver {
+        return Err(AppError::session_ended());
+    }
+    Ok(AuthUser { user: session.user, token: claims })
 }
 
 /// Authenticates from request headers, as both extractors and server functions do.
@@ -98,9 +101,7 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        from_headers(&AppState::from_ref(state), &parts.headers)
-            .await?
-            .ok_or_else(AppError::token_missing)
+        from_headers(&AppState::from_ref(state), &parts.headers).await?.ok_or_else(AppError::token_missing)
     }
 }
 
@@ -122,26 +123,14 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (http::HeaderName::from_static(k), v.parse().unwrap()))
-            .collect()
+        pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), v.parse().unwrap())).collect()
     }
 
     #[test]
     fn reads_bearer_and_the_tutorial_header() {
-        assert_eq!(
-            token_from(&headers(&[("authorization", "Bearer abc")])).unwrap(),
-            Some("abc")
-        );
-        assert_eq!(
-            token_from(&headers(&[("authorization", "bearer  abc ")])).unwrap(),
-            Some("abc")
-        );
-        assert_eq!(
-            token_from(&headers(&[("x-access-token", "xyz")])).unwrap(),
-            Some("xyz")
-        );
+        assert_eq!(token_from(&headers(&[("authorization", "Bearer abc")])).unwrap(), Some("abc"));
+        assert_eq!(token_from(&headers(&[("authorization", "bearer  abc ")])).unwrap(), Some("abc"));
+        assert_eq!(token_from(&headers(&[("x-access-token", "xyz")])).unwrap(), Some("xyz"));
         assert_eq!(token_from(&HeaderMap::new()).unwrap(), None);
     }
 

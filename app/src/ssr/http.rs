@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use http::header::WWW_AUTHENTICATE;
-use http::{HeaderValue, StatusCode};
+use http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::error::AppError;
 
@@ -12,15 +12,24 @@ pub fn status_of(err: &AppError) -> StatusCode {
     StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// Adds the headers `err` calls for: the Bearer challenge on a 401 (RFC 6750) and `Retry-After` on
+/// a 429.
+pub fn add_error_headers(err: &AppError, headers: &mut HeaderMap) {
+    match err {
+        AppError::InvalidCredentials | AppError::Unauthorized { .. } => {
+            headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        AppError::TooManyAttempts { retry_after } => {
+            headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        _ => {}
+    }
+}
+
 /// A response for `err` with a given JSON `body` (callers may add fields to the standard body).
 pub fn error_response(err: &AppError, body: serde_json::Value) -> Response {
     let mut response = (status_of(err), Json(body)).into_response();
-    if response.status() == StatusCode::UNAUTHORIZED {
-        // RFC 6750: a 401 names the scheme the client should use.
-        response
-            .headers_mut()
-            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
+    add_error_headers(err, response.headers_mut());
     response
 }
 

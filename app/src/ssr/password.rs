@@ -46,11 +46,7 @@ impl PasswordHasher {
         // needs it before it is ready waits for it (OnceLock blocks concurrent initialisers).
         let warm = Arc::clone(&dummy_hash);
         std::thread::spawn(move || warm.get_or_init(|| dummy_hash_at(cost)).len());
-        Ok(PasswordHasher {
-            cost,
-            permits: Arc::new(Semaphore::new(parallelism.max(1))),
-            dummy_hash,
-        })
+        Ok(PasswordHasher { cost, permits: Arc::new(Semaphore::new(parallelism.max(1))), dummy_hash })
     }
 
     /// The bcrypt cost in use.
@@ -65,10 +61,7 @@ impl PasswordHasher {
     pub async fn hash(&self, password: String) -> Result<String> {
         let cost = self.cost;
         if password.len() > PASSWORD_MAX_BYTES {
-            return Err(AppError::invalid_field(
-                "password",
-                "Password must be at most 72 bytes.",
-            ));
+            return Err(AppError::invalid_field("password", "Password must be at most 72 bytes."));
         }
         self.run(move || bcrypt::hash(password, cost)).await
     }
@@ -81,12 +74,10 @@ impl PasswordHasher {
         if password.len() > PASSWORD_MAX_BYTES {
             return Ok(false); // never stored, so never a match (bcrypt would compare a prefix)
         }
-        self.run(move || bcrypt::verify(password, &hash))
-            .await
-            .or_else(|err| match err {
-                AppError::Internal => Err(err),
-                _ => Ok(false),
-            })
+        self.run(move || bcrypt::verify(password, &hash)).await.or_else(|err| match err {
+            AppError::Internal => Err(err),
+            _ => Ok(false),
+        })
     }
 
     /// Burns the same work as [`verify`](Self::verify) against an account that does not exist.
@@ -99,27 +90,19 @@ impl PasswordHasher {
         }
         let dummy = self.dummy_hash.clone();
         let cost = self.cost;
-        self.run(move || bcrypt::verify(password, dummy.get_or_init(|| dummy_hash_at(cost))))
-            .await
-            .map(drop)
+        self.run(move || bcrypt::verify(password, dummy.get_or_init(|| dummy_hash_at(cost)))).await.map(drop)
     }
 
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| AppError::Internal)?;
+        let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal)?;
         match tokio::task::spawn_blocking(work).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => {
                 tracing::warn!(%err, "bcrypt refused its input");
-                Err(AppError::bad_request(
-                    "The password could not be processed.",
-                ))
+                Err(AppError::bad_request("The password could not be processed."))
             }
             Err(err) => {
                 tracing::error!(%err, "bcrypt task failed");
@@ -143,19 +126,9 @@ mod tests {
         let hasher = PasswordHasher::new(4, 2).unwrap();
         let hash = hasher.hash("correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$2b$04$"));
-        assert!(
-            hasher
-                .verify("correct horse".into(), hash.clone())
-                .await
-                .unwrap()
-        );
+        assert!(hasher.verify("correct horse".into(), hash.clone()).await.unwrap());
         assert!(!hasher.verify("wrong horse".into(), hash).await.unwrap());
-        assert!(
-            !hasher
-                .verify("x".into(), "not a hash".into())
-                .await
-                .unwrap()
-        );
+        assert!(!hasher.verify("x".into(), "not a hash".into()).await.unwrap());
         hasher.verify_dummy("anything".into()).await.unwrap();
     }
 

@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use super::password::PasswordHasher;
+use super::throttle::ThrottleLimits;
 use super::tokens::TokenKeys;
 
 /// Shared, cheaply cloned application state.
@@ -22,6 +23,10 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// Who may choose roles at sign-up.
     pub signup: SignupPolicy,
+    /// Sign-in throttling limits.
+    pub throttle: ThrottleLimits,
+    /// Proxies whose `X-Forwarded-For` is believed (none by default).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 /// Who may ask for the `pm` and `admin` roles when creating an account.

@@ -27,6 +27,10 @@ pub struct Claims {
     pub iat: i64,
     /// Expires at, seconds since the epoch.
     pub exp: i64,
+    /// The user's token version when issued; a bumped version ends this token (revocation).
+    pub ver: i32,
+    /// This token's id, so one session can be ended on its own (sign-out).
+    pub jti: Uuid,
 }
 
 /// Signing and verification keys, built once at start-up.
@@ -50,7 +54,7 @@ impl TokenKeys {
             ));
         }
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "jti"]);
         validation.leeway = LEEWAY_SECS;
         Ok(TokenKeys {
             encoding: EncodingKey::from_secret(secret),
@@ -65,23 +69,25 @@ impl TokenKeys {
         self.ttl
     }
 
-    /// Signs a token for `user`.
+    /// Signs a token for `user` at token version `version`.
     ///
     /// # Errors
     /// `Internal` if signing fails (it cannot with an HMAC key, but the library says it may).
-    pub fn issue(&self, user: Uuid) -> Result<(String, Claims)> {
+    pub fn issue(&self, user: Uuid, version: i32) -> Result<(String, Claims)> {
         let now = chrono::Utc::now().timestamp();
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = Claims {
             sub: user,
             iat: now,
             exp: now.saturating_add(ttl),
+            ver: version,
+            jti: Uuid::from_u128(rand::random()),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|err| {
-            tracing::error!(%err, "signing a token failed");
-            AppError::Internal
-        })?;
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|err| {
+                tracing::error!(%err, "signing a token failed");
+                AppError::Internal
+            })?;
         Ok((token, claims))
     }
 
@@ -114,9 +120,11 @@ mod tests {
     fn a_token_round_trips() {
         let keys = keys();
         let user = Uuid::from_u128(42);
-        let (token, claims) = keys.issue(user).unwrap();
+        let (token, claims) = keys.issue(user, 3).unwrap();
         assert_eq!(keys.verify(&token).unwrap(), claims);
         assert_eq!(claims.exp - claims.iat, 60);
+        assert_eq!(claims.ver, 3);
+        assert_ne!(keys.issue(user, 3).unwrap().1.jti, claims.jti);
     }
 
     #[test]
@@ -126,44 +134,30 @@ mod tests {
 
     #[test]
     fn another_secret_or_algorithm_is_refused() {
-        let (token, _) = keys().issue(Uuid::nil()).unwrap();
+        let (token, _) = keys().issue(Uuid::nil(), 0).unwrap();
         let other = TokenKeys::new(&[8; 32], Duration::from_secs(60)).unwrap();
         assert_eq!(other.verify(&token).unwrap_err(), AppError::token_invalid());
 
-        let claims = Claims {
-            sub: Uuid::nil(),
-            iat: 0,
-            exp: i64::MAX / 2,
-        };
+        let claims = Claims { sub: Uuid::nil(), iat: 0, exp: i64::MAX / 2, ver: 0, jti: Uuid::nil() };
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),
             &claims,
             &EncodingKey::from_secret(&[7; 32]),
         )
         .unwrap();
-        assert_eq!(
-            keys().verify(&hs512).unwrap_err(),
-            AppError::token_invalid()
-        );
+        assert_eq!(keys().verify(&hs512).unwrap_err(), AppError::token_invalid());
     }
 
     #[test]
     fn expired_tokens_say_so() {
         let past = chrono::Utc::now().timestamp() - 3600;
-        let claims = Claims {
-            sub: Uuid::nil(),
-            iat: past - 60,
-            exp: past,
-        };
+        let claims = Claims { sub: Uuid::nil(), iat: past - 60, exp: past, ver: 0, jti: Uuid::nil() };
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
             &EncodingKey::from_secret(&[7; 32]),
         )
         .unwrap();
-        assert_eq!(
-            keys().verify(&token).unwrap_err(),
-            AppError::token_expired()
-        );
+        assert_eq!(keys().verify(&token).unwrap_err(), AppError::token_expired());
     }
 }

@@ -7,11 +7,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use app::error::AppError;
+use app::model::PasswordChange;
 use app::ssr::accounts;
 use app::ssr::auth::AuthUser;
+use app::ssr::client::ClientAddr;
 use app::ssr::http::error_response;
 use app::ssr::state::AppState;
-use app::validation::{FieldErrors, SignupForm};
+use app::validation::{SignupForm, validate_signup};
 
 use super::json::{Fields, JsonObject};
 
@@ -30,43 +32,30 @@ pub async fn signup(
         roles: fields.text_list("roles"),
     };
     let type_errors = fields.into_errors();
-    let user = accounts::sign_up(&state, &form, caller.as_ref())
-        .await
-        .map_err(|err| merge_type_errors(err, type_errors.clone()))
-        .and_then(|user| {
-            if type_errors.is_empty() {
-                Ok(user)
-            } else {
-                Err(type_errors.into())
-            }
-        })?;
+    if !type_errors.is_empty() {
+        // Nothing is created from a body with wrongly typed fields. Report them together with what
+        // is wrong in the other fields; the type error wins for its own field (it is the cause).
+        let mut errors = validate_signup(&form).err().unwrap_or_default();
+        errors.extend(type_errors);
+        return Err(errors.into());
+    }
+    let user = accounts::sign_up(&state, &form, caller.as_ref()).await?;
     let body = json!({ "message": "User registered successfully!", "user": user });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// Type errors win over validation messages for the same field ("must be a string" is the cause).
-fn merge_type_errors(err: AppError, type_errors: FieldErrors) -> AppError {
-    match err {
-        AppError::Validation { mut fields } => {
-            fields.extend(type_errors);
-            AppError::Validation { fields }
-        }
-        other if type_errors.is_empty() => other,
-        // Another refusal (role, conflict) met a body with wrongly typed fields: report the body.
-        _ => type_errors.into(),
-    }
-}
-
 /// Signs in: 200 with a token, or the tutorial's `{"auth": false, "accessToken": null}` plus our error.
-pub async fn signin(State(state): State<AppState>, body: Result<JsonObject, AppError>) -> Response {
+pub async fn signin(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    body: Result<JsonObject, AppError>,
+) -> Response {
     let result = match body {
         Ok(body) => {
             let mut fields = Fields::new(body);
             let (username, password) = (fields.text("username"), fields.text("password"));
             match fields.into_errors() {
-                errors if errors.is_empty() => {
-                    accounts::sign_in(&state, &username, &password).await
-                }
+                errors if errors.is_empty() => accounts::sign_in(&state, &username, &password, address).await,
                 errors => Err(errors.into()),
             }
         }
@@ -87,4 +76,47 @@ fn refused_signin(err: AppError) -> Response {
     body["auth"] = json!(false);
     body["accessToken"] = serde_json::Value::Null;
     error_response(&err, body)
+}
+
+/// `POST /api/auth/signout`: ends this token at once.
+pub async fn signout(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    caller: AuthUser,
+) -> Result<Json<serde_json::Value>, AppError> {
+    accounts::sign_out(&state, &caller, address).await?;
+    Ok(Json(json!({ "message": "Signed out." })))
+}
+
+/// `POST /api/auth/signout-all`: ends every session of the caller, this one included.
+pub async fn signout_all(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    caller: AuthUser,
+) -> Result<Json<serde_json::Value>, AppError> {
+    accounts::sign_out_everywhere(&state, &caller, address).await?;
+    Ok(Json(json!({ "message": "Signed out everywhere." })))
+}
+
+/// `POST /api/auth/password` `{currentPassword, newPassword}`: 200 with a new token for this
+/// session; every other session ends.
+pub async fn password(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    caller: AuthUser,
+    body: JsonObject,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let mut fields = Fields::new(body);
+    let change = PasswordChange {
+        current_password: fields.text("currentPassword"),
+        new_password: fields.text("newPassword"),
+    };
+    let type_errors = fields.into_errors();
+    if !type_errors.is_empty() {
+        return Err(type_errors.into());
+    }
+    let session = accounts::change_password(&state, &caller, &change, address).await?;
+    let mut body = serde_json::to_value(&session).unwrap_or_default();
+    body["message"] = json!("Password changed. Every other session has been signed out.");
+    Ok(Json(body))
 }

@@ -28,7 +28,13 @@ pub async fn not_found() -> AppError {
 /// status and headers.
 pub async fn json_api_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if is_api {
+        // Answers carry tokens and personal data: never cache them anywhere.
+        response
+            .headers_mut()
+            .insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    }
     if response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
         return with_server_fn_status(response).await;
     }
@@ -45,10 +51,7 @@ pub async fn json_api_errors(request: Request, next: Next) -> Response {
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(http::header::CONTENT_LENGTH);
     let body = axum::Json(json!({ "error": code, "message": message })).into_response();
-    parts.headers.insert(
-        CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
+    parts.headers.insert(CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
     Response::from_parts(parts, Body::new(body.into_body()))
 }
 
@@ -61,12 +64,7 @@ async fn with_server_fn_status(response: Response) -> Response {
     match serde_json::from_slice::<AppError>(&bytes) {
         Ok(err) => {
             parts.status = app::ssr::http::status_of(&err);
-            if parts.status == StatusCode::UNAUTHORIZED {
-                parts.headers.insert(
-                    http::header::WWW_AUTHENTICATE,
-                    http::HeaderValue::from_static("Bearer"),
-                );
-            }
+            app::ssr::http::add_error_headers(&err, &mut parts.headers);
         }
         Err(_) => tracing::error!("a server function answered with an error body that is not ours"),
     }
@@ -77,20 +75,14 @@ fn describe(status: StatusCode) -> (&'static str, &'static str) {
     match status {
         StatusCode::BAD_REQUEST => ("bad_request", "The request could not be understood."),
         StatusCode::NOT_FOUND => ("not_found", "Not found."),
-        StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
-            "This endpoint does not accept that method.",
-        ),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "This endpoint does not accept that method.")
+        }
         StatusCode::REQUEST_TIMEOUT => ("timeout", "The request took too long and was stopped."),
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ("bad_request", "Send the body as JSON."),
-        StatusCode::SERVICE_UNAVAILABLE => {
-            ("unavailable", "The service is temporarily unavailable.")
-        }
+        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "The service is temporarily unavailable."),
         s if s.is_client_error() => ("bad_request", "The request was refused."),
-        _ => (
-            "internal",
-            "Something went wrong on our side. Try again later.",
-        ),
+        _ => ("internal", "Something went wrong on our side. Try again later."),
     }
 }

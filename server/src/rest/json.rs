@@ -21,9 +21,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
         match Json::<Value>::from_request(req, state).await {
             Ok(Json(Value::Object(map))) => Ok(JsonObject(map)),
             Ok(Json(_)) => Err(AppError::bad_request("The body must be a JSON object.")),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::bad_request(
-                "Send the body as JSON, with `Content-Type: application/json`.",
-            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(AppError::bad_request("Send the body as JSON, with `Content-Type: application/json`."))
+            }
             Err(JsonRejection::BytesRejection(BytesRejection::FailedToBufferBody(err)))
                 if err.status() == http::StatusCode::PAYLOAD_TOO_LARGE =>
             {
@@ -49,10 +49,7 @@ pub struct Fields {
 impl Fields {
     /// Starts reading `object`.
     pub fn new(JsonObject(map): JsonObject) -> Self {
-        Fields {
-            map,
-            errors: FieldErrors::new(),
-        }
+        Fields { map, errors: FieldErrors::new() }
     }
 
     /// A string field; missing or `null` reads as empty (the validator then says it is required).
@@ -61,10 +58,7 @@ impl Fields {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(text)) => text,
             Some(_) => {
-                self.errors.insert(
-                    field.to_owned(),
-                    format!("{} must be a string.", capitalised(field)),
-                );
+                self.errors.insert(field.to_owned(), format!("{} must be a string.", capitalised(field)));
                 String::new()
             }
         }
@@ -82,10 +76,8 @@ impl Fields {
                 })
                 .collect(),
             Some(_) => {
-                self.errors.insert(
-                    field.to_owned(),
-                    format!("{} must be a list of strings.", capitalised(field)),
-                );
+                self.errors
+                    .insert(field.to_owned(), format!("{} must be a list of strings.", capitalised(field)));
                 Vec::new()
             }
         }
@@ -99,8 +91,5 @@ impl Fields {
 
 fn capitalised(field: &str) -> String {
     let mut chars = field.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -1,5 +1,6 @@
 //! The REST API kept for the tutorial's clients, plus health probes.
 
+mod admin;
 mod auth;
 mod boards;
 mod errors;
@@ -7,7 +8,7 @@ mod health;
 pub mod json;
 
 use axum::Router;
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 
 use app::ssr::state::AppState;
 
@@ -18,6 +19,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/signin", post(auth::signin))
+        .route("/api/auth/signout", post(auth::signout))
+        .route("/api/auth/signout-all", post(auth::signout_all))
+        .route("/api/auth/password", post(auth::password))
+        .route("/api/admin/users", get(admin::users))
+        .route("/api/admin/users/{id}/roles", post(admin::grant))
+        .route("/api/admin/users/{id}/roles/{role}", delete(admin::revoke))
+        .route("/api/admin/users/{id}/disable", post(admin::disable))
+        .route("/api/admin/users/{id}/enable", post(admin::enable))
+        .route("/api/admin/audit", get(admin::audit))
         .route("/api/test/user", get(boards::user))
         .route("/api/test/pm", get(boards::pm))
         .route("/api/test/admin", get(boards::admin))

@@ -14,12 +14,13 @@ use sqlx::PgPool;
 
 use app::ssr::password::PasswordHasher;
 use app::ssr::state::{AppState, SignupPolicy};
+use app::ssr::throttle::ThrottleLimits;
 use app::ssr::tokens::TokenKeys;
 
 /// The secret every test server signs with (tests forge tokens with it and with others).
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
-/// The password of every account the helpers create.
-pub const PASSWORD: &str = "123456789";
+/// The password of every account the helpers create (not on the common-password list).
+pub const PASSWORD: &str = "correct-horse-battery";
 /// Token lifetime of test servers.
 pub const TTL: Duration = Duration::from_secs(3600);
 
@@ -49,11 +50,7 @@ impl Answer {
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
         assert_eq!(self.body["error"], code, "body: {}", self.body);
-        assert!(
-            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "no message: {}",
-            self.body
-        );
+        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {}", self.body);
     }
 }
 
@@ -64,15 +61,21 @@ pub async fn spawn(pool: PgPool) -> TestApp {
 
 /// Starts a server with the given role policy.
 pub async fn spawn_with(pool: PgPool, signup: SignupPolicy) -> TestApp {
-    let state = AppState {
+    serve(AppState { signup, ..state(pool.clone()) }, pool).await
+}
+
+/// The state of a test server: default policy and throttling, the test secret, bcrypt cost 4 (the
+/// minimum: these tests check behaviour, not bcrypt's speed).
+pub fn state(pool: PgPool) -> AppState {
+    AppState {
         leptos_options: LeptosOptions::builder().output_name("rust-auth").build(),
-        pool: pool.clone(),
+        pool,
         tokens: Arc::new(TokenKeys::new(SECRET, TTL).unwrap()),
-        // Cost 4, the minimum: these tests check behaviour, not bcrypt's speed.
         hasher: PasswordHasher::new(4, 4).unwrap(),
-        signup,
-    };
-    serve(state, pool).await
+        signup: SignupPolicy::AdminsOnly,
+        throttle: ThrottleLimits::default(),
+        trusted_proxies: Arc::from([]),
+    }
 }
 
 /// Serves `state` on a free port.
@@ -81,11 +84,7 @@ pub async fn serve(state: AppState, pool: PgPool) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let app = server::app(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    TestApp {
-        addr,
-        pool,
-        client: reqwest::Client::new(),
-    }
+    TestApp { addr, pool, client: reqwest::Client::new() }
 }
 
 impl TestApp {
@@ -101,11 +100,7 @@ impl TestApp {
         let headers = response.headers().clone();
         let bytes = response.bytes().await.unwrap();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        Answer { status, headers, body }
     }
 
     /// A request builder for `method` and `path`.
@@ -120,8 +115,33 @@ impl TestApp {
 
     /// GETs with `Authorization: Bearer <token>`.
     pub async fn get_bearer(&self, path: &str, token: &str) -> Answer {
-        self.send(self.client.get(self.url(path)).bearer_auth(token))
+        self.send(self.client.get(self.url(path)).bearer_auth(token)).await
+    }
+
+    /// POSTs a JSON body with `Authorization: Bearer <token>`.
+    pub async fn post_bearer(&self, path: &str, token: &str, body: &Value) -> Answer {
+        self.send(self.client.post(self.url(path)).bearer_auth(token).json(body)).await
+    }
+
+    /// Signs in, returning the whole answer.
+    pub async fn signin(&self, login: &str, password: &str) -> Answer {
+        self.post("/api/auth/signin", &json!({ "username": login, "password": password })).await
+    }
+
+    /// The id of `username`.
+    pub async fn user_id(&self, username: &str) -> uuid::Uuid {
+        sqlx::query_scalar("select id from users where username = $1")
+            .bind(username)
+            .fetch_one(&self.pool)
             .await
+            .unwrap()
+    }
+
+    /// GETs a page: its headers and HTML.
+    pub async fn page(&self, path: &str) -> (HeaderMap, String) {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        let headers = response.headers().clone();
+        (headers, response.text().await.unwrap())
     }
 
     /// GETs without credentials.
@@ -131,36 +151,25 @@ impl TestApp {
 
     /// Signs up `username` (email `<username>@example.com`, the shared password) with `roles`.
     pub async fn signup(&self, username: &str, roles: &[&str]) -> Answer {
-        self.post("/api/auth/signup", &signup_body(username, roles))
-            .await
+        self.post("/api/auth/signup", &signup_body(username, roles)).await
     }
 
     /// Signs up `username` with `roles` through an open-policy server, asserting success.
     pub async fn signup_ok(&self, username: &str, roles: &[&str]) -> Value {
         let answer = self.signup(username, roles).await;
-        assert_eq!(
-            answer.status,
-            StatusCode::CREATED,
-            "signup {username}: {}",
-            answer.body
-        );
+        assert_eq!(answer.status, StatusCode::CREATED, "signup {username}: {}", answer.body);
         answer.body["user"].clone()
     }
 
     /// Signs in and returns the access token, asserting success.
     pub async fn token(&self, login: &str) -> String {
-        let answer = self
-            .post(
-                "/api/auth/signin",
-                &json!({ "username": login, "password": PASSWORD }),
-            )
-            .await;
-        assert_eq!(
-            answer.status,
-            StatusCode::OK,
-            "signin {login}: {}",
-            answer.body
-        );
+        self.token_with(login, PASSWORD).await
+    }
+
+    /// Signs in with `password` and returns the access token, asserting success.
+    pub async fn token_with(&self, login: &str, password: &str) -> String {
+        let answer = self.signin(login, password).await;
+        assert_eq!(answer.status, StatusCode::OK, "signin {login}: {}", answer.body);
         answer.body["accessToken"].as_str().unwrap().to_owned()
     }
 
@@ -172,10 +181,7 @@ impl TestApp {
 
     /// Number of rows in `users`.
     pub async fn user_count(&self) -> i64 {
-        sqlx::query_scalar("select count(*) from users")
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar("select count(*) from users").fetch_one(&self.pool).await.unwrap()
     }
 }
 
