@@ -5,10 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A role a user holds. Stored as the PostgreSQL enum `user_role`; sent as `"user"`, `"pm"`, `"admin"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[cfg_attr(
-    feature = "ssr",
-    sqlx(type_name = "user_role", rename_all = "lowercase")
-)]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "user_role", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Every account: sees the User board.
@@ -43,9 +40,7 @@ impl Role {
 
     /// Parses a role name in any case (`"ADMIN"`, `"Pm"`), as the tutorial's clients send them.
     pub fn parse(name: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str().eq_ignore_ascii_case(name.trim()))
+        Role::ALL.into_iter().find(|role| role.as_str().eq_ignore_ascii_case(name.trim()))
     }
 
     /// Whether choosing this role at sign-up needs more than a self-signup.

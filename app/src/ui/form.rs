@@ -114,16 +114,9 @@ pub fn TextField(
     let message = Memo::new(move |_| {
         let shown = state.touched.get() || form.submitted.get();
         let value = state.value.get();
-        state
-            .server_error
-            .get()
-            .or_else(|| if shown { check(&value) } else { None })
+        state.server_error.get().or_else(|| if shown { check(&value) } else { None })
     });
-    let described_by = if hint.is_some() {
-        format!("{message_id} {hint_id}")
-    } else {
-        message_id.clone()
-    };
+    let described_by = if hint.is_some() { format!("{message_id} {hint_id}") } else { message_id.clone() };
     view! {
         <div class="field" class:invalid=move || message.get().is_some()>
             <label for=id.clone()>{label}</label>
@@ -159,11 +152,7 @@ pub fn FormAlert(form: FormState) -> impl IntoView {
 
 /// The submit button: disabled and saying so while the request is in flight.
 #[component]
-pub fn SubmitButton(
-    form: FormState,
-    label: &'static str,
-    busy_label: &'static str,
-) -> impl IntoView {
+pub fn SubmitButton(form: FormState, label: &'static str, busy_label: &'static str) -> impl IntoView {
     let hydrated = expect_context::<super::Hydrated>().0;
     view! {
         <button

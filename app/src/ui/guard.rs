@@ -16,10 +16,7 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
     Effect::new(move |_| {
         if session.state() == AuthState::SignedOut {
             let next = location.pathname.get_untracked();
-            let options = NavigateOptions {
-                replace: true,
-                ..Default::default()
-            };
+            let options = NavigateOptions { replace: true, ..Default::default() };
             navigate(&format!("/signin?next={next}"), options);
         }
     });
@@ -40,9 +37,7 @@ pub fn safe_next(next: Option<String>) -> String {
     next.filter(|path| {
         path.starts_with('/')
             && !path.starts_with("//")
-            && path
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+            && path.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
     })
     .unwrap_or_else(|| "/".to_owned())
 }

@@ -1,5 +1,6 @@
 //! The user interface: the HTML shell, the router and the pages.
 
+pub mod csp;
 pub mod form;
 pub mod guard;
 pub mod nav;
@@ -23,6 +24,8 @@ use pages::signup::SignUp;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    csp::set_header(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -38,7 +38,7 @@ pub fn NavBar() -> impl IntoView {
                                 <span class="signed-in-as">
                                     <span class="label">"Signed in as "</span><strong data-testid="nav-username">{current.user.username.clone()}</strong>
                                 </span>
-                                <button type="button" class="secondary" on:click=move |_| session.sign_out(None)>
+                                <button type="button" class="secondary" on:click=move |_| session.end()>
                                     "Sign out"
                                 </button>
                             </div>

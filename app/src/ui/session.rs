@@ -47,10 +47,7 @@ pub fn use_session() -> SessionContext {
 
 /// Creates the session state, provides it to the app and, in the browser, restores it.
 pub fn provide_session() -> SessionContext {
-    let session = SessionContext {
-        state: RwSignal::new(AuthState::Unknown),
-        notice: RwSignal::new(None),
-    };
+    let session = SessionContext { state: RwSignal::new(AuthState::Unknown), notice: RwSignal::new(None) };
     provide_context(session);
     #[cfg(feature = "hydrate")]
     browser::restore(session);
@@ -86,10 +83,7 @@ impl SessionContext {
 
     /// Shows an informational notice.
     pub fn inform(&self, text: impl Into<String>) {
-        self.notice.set(Some(Notice {
-            warning: false,
-            text: text.into(),
-        }));
+        self.notice.set(Some(Notice { warning: false, text: text.into() }));
     }
 
     /// Hides the notice.
@@ -109,11 +103,18 @@ impl SessionContext {
     pub fn sign_out(&self, reason: Option<String>) {
         #[cfg(feature = "hydrate")]
         browser::store(None);
-        self.notice.set(reason.map(|text| Notice {
-            warning: true,
-            text,
-        }));
+        self.notice.set(reason.map(|text| Notice { warning: true, text }));
         self.state.set(AuthState::SignedOut);
+    }
+
+    /// Signs out on the server (this token stops working at once), then here. The local sign-out
+    /// happens even when the server cannot be reached.
+    pub fn end(&self) {
+        let session = *self;
+        leptos::task::spawn_local(async move {
+            let _ = crate::api::sign_out().await;
+            session.sign_out(None);
+        });
     }
 
     /// Replaces the stored user with a fresher copy (roles may have changed).
@@ -194,15 +195,8 @@ mod browser {
                 }
                 // Storage holds nothing usable (or garbage): clear it.
                 None => {
-                    if LocalStorage::raw()
-                        .get_item(STORAGE_KEY)
-                        .ok()
-                        .flatten()
-                        .is_some()
-                    {
-                        session.sign_out(Some(
-                            "Your saved session could not be read. Sign in again.".into(),
-                        ));
+                    if LocalStorage::raw().get_item(STORAGE_KEY).ok().flatten().is_some() {
+                        session.sign_out(Some("Your saved session could not be read. Sign in again.".into()));
                     } else {
                         session.state.set(AuthState::SignedOut);
                     }

@@ -20,9 +20,7 @@ pub fn now() -> i64 {
 /// Seconds since the epoch (server side; pages using it render after hydration only).
 #[cfg(not(feature = "hydrate"))]
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// A date and time in the browser's locale and time zone.

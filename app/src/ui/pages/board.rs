@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 
+use super::admin::AdminTools;
 use super::profile::UserDetails;
 use crate::api;
 use crate::error::AppError;
@@ -38,9 +39,7 @@ fn BoardLoader(board: Board) -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            let result = api::open_board(board)
-                .await
-                .map_err(|err| session.check(err));
+            let result = api::open_board(board).await.map_err(|err| session.check(err));
             content.set(Some(result));
         });
     });
@@ -71,5 +70,6 @@ fn BoardBody(board: Board, content: BoardContent) -> impl IntoView {
         <p>"This board is open to " {audience} ". The server checked your token and roles just now."</p>
         <h2>"Signed in as"</h2>
         <UserDetails user=content.user/>
+        {(board == Board::Admin).then(|| view! { <AdminTools/> })}
     }
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::account_security::{ChangePassword, SignOutEverywhere};
 use crate::model::PublicUser;
 use crate::ui::guard::RequireSignIn;
 use crate::ui::session::use_session;
@@ -38,8 +39,10 @@ fn ProfileDetails() -> impl IntoView {
                 </dd>
             </dl>
             <p>
-                <button type="button" class="secondary" on:click=move |_| session.sign_out(None)>"Sign out"</button>
+                <button type="button" class="secondary" on:click=move |_| session.end()>"Sign out"</button>
             </p>
+            <ChangePassword/>
+            <SignOutEverywhere/>
         })
     }
 }

@@ -8,23 +8,17 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api;
 use crate::error::AppError;
-use crate::ui::form::{
-    FieldState, FormAlert, FormState, SubmitButton, TextField, apply_server_errors,
-};
+use crate::ui::form::{FieldState, FormAlert, FormState, SubmitButton, TextField, apply_server_errors};
 use crate::ui::guard::safe_next;
 use crate::ui::session::use_session;
 use crate::validation::validate_signin;
 
 fn required_login(value: &str) -> Option<String> {
-    validate_signin(value, "x")
-        .err()
-        .and_then(|mut errors| errors.remove("username"))
+    validate_signin(value, "x").err().and_then(|mut errors| errors.remove("username"))
 }
 
 fn required_password(value: &str) -> Option<String> {
-    validate_signin("x", value)
-        .err()
-        .and_then(|mut errors| errors.remove("password"))
+    validate_signin("x", value).err().and_then(|mut errors| errors.remove("password"))
 }
 
 /// The sign-in page.
@@ -34,11 +28,7 @@ pub fn SignIn() -> impl IntoView {
     let navigate = use_navigate();
     let query = use_query_map();
     let form = FormState::new();
-    let username = FieldState::new(
-        query
-            .with_untracked(|q| q.get("username"))
-            .unwrap_or_default(),
-    );
+    let username = FieldState::new(query.with_untracked(|q| q.get("username")).unwrap_or_default());
     let password = FieldState::new(String::new());
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -54,16 +44,11 @@ pub fn SignIn() -> impl IntoView {
             match result {
                 Ok(current) => {
                     session.sign_in(current);
-                    navigate(
-                        &safe_next(query.with_untracked(|q| q.get("next"))),
-                        Default::default(),
-                    );
+                    navigate(&safe_next(query.with_untracked(|q| q.get("next"))), Default::default());
                 }
                 Err(AppError::Validation { fields }) => {
-                    let rest = apply_server_errors(
-                        &fields,
-                        &[("username", username), ("password", password)],
-                    );
+                    let rest =
+                        apply_server_errors(&fields, &[("username", username), ("password", password)]);
                     form.alert.set(rest.into_iter().next());
                 }
                 Err(err) => form.alert.set(Some(err.to_string())),

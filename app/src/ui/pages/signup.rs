@@ -10,9 +10,7 @@ use crate::api;
 use crate::error::AppError;
 use crate::model::PublicUser;
 use crate::roles::Role;
-use crate::ui::form::{
-    FieldState, FormAlert, FormState, SubmitButton, TextField, apply_server_errors,
-};
+use crate::ui::form::{FieldState, FormAlert, FormState, SubmitButton, TextField, apply_server_errors};
 use crate::ui::session::{AuthState, use_session};
 use crate::validation::{
     SignupForm, email_error, name_error, password_error, username_error, validate_signup,
@@ -24,8 +22,7 @@ pub fn SignUp() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
     let form = FormState::new();
-    let fields @ [name, username, email, password] =
-        std::array::from_fn(|_| FieldState::new(String::new()));
+    let fields @ [name, username, email, password] = std::array::from_fn(|_| FieldState::new(String::new()));
     let chosen = RwSignal::new(vec![Role::User]);
     let can_choose_roles = RwSignal::new(false);
 
@@ -34,9 +31,7 @@ pub fn SignUp() -> impl IntoView {
         if session.state() == AuthState::Unknown {
             return;
         }
-        spawn_local(
-            async move { can_choose_roles.set(api::may_choose_roles().await.unwrap_or(false)) },
-        );
+        spawn_local(async move { can_choose_roles.set(api::may_choose_roles().await.unwrap_or(false)) });
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -47,11 +42,7 @@ pub fn SignUp() -> impl IntoView {
             email: email.get(),
             password: password.get(),
             roles: if can_choose_roles.get_untracked() {
-                chosen
-                    .get_untracked()
-                    .iter()
-                    .map(|role| role.as_str().to_owned())
-                    .collect()
+                chosen.get_untracked().iter().map(|role| role.as_str().to_owned()).collect()
             } else {
                 Vec::new()
             },
@@ -76,20 +67,12 @@ pub fn SignUp() -> impl IntoView {
                 }
                 Ok(user) => {
                     session.inform("Your account is ready. Sign in with your new password.");
-                    navigate(
-                        &format!("/signin?username={}", user.username),
-                        Default::default(),
-                    );
+                    navigate(&format!("/signin?username={}", user.username), Default::default());
                 }
                 Err(AppError::Validation { fields: errors }) => {
-                    let named = [
-                        ("name", name),
-                        ("username", username),
-                        ("email", email),
-                        ("password", password),
-                    ];
-                    form.alert
-                        .set(apply_server_errors(&errors, &named).into_iter().next());
+                    let named =
+                        [("name", name), ("username", username), ("email", email), ("password", password)];
+                    form.alert.set(apply_server_errors(&errors, &named).into_iter().next());
                 }
                 Err(err) => {
                     match &err {
@@ -128,11 +111,7 @@ pub fn SignUp() -> impl IntoView {
 
 fn created_message(user: &PublicUser) -> String {
     let roles: Vec<&str> = user.roles.iter().map(|role| role.label()).collect();
-    format!(
-        "Created the account “{}” with the role(s) {}.",
-        user.username,
-        roles.join(", ")
-    )
+    format!("Created the account “{}” with the role(s) {}.", user.username, roles.join(", "))
 }
 
 /// The User / PM / Admin checkboxes.
