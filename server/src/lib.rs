@@ -30,6 +30,8 @@ use config::Config;
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 /// A request running longer than this is answered 408 and dropped.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A pooled connection idle longer than this is pinged before use.
+const POOL_PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 /// How long a request waits for a free database connection before giving up with 503.
 const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -44,6 +46,18 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
     let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
+        // sqlx pings every connection it hands out by default: one extra round trip per request.
+        // Only a connection idle long enough to have been dropped (database restart, firewall) is
+        // checked; a busy one proves itself on every query.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > POOL_PING_AFTER_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect(&config.database_url)
         .await
         .map_err(|err| format!("cannot connect to the database: {err}"))?;

@@ -83,9 +83,8 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, address: IpA
     // No account name holds a control character, so such a login is simply unknown; it must not
     // reach PostgreSQL, whose text type cannot hold NUL.
     let login = &without_control(login);
-    let account = users::find_credentials(&state.pool, login).await?;
-    let key = account_key(account.as_ref().map(|account| account.user.id), login);
-    let subject = account.as_ref().map(|account| account.user.clone());
+    let lookup = state.throttle.lookup(&state.pool, login, address).await?;
+    let subject = lookup.account.as_ref().map(|account| account.user.clone());
     let event = |kind| {
         let event = Event::new(kind).login(login).from(address);
         match &subject {
@@ -93,16 +92,16 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, address: IpA
             None => event,
         }
     };
-    if let Err(refusal) = state.throttle.check(&state.pool, &key, address).await {
+    if let Some(refusal) = lookup.refusal {
         event(AuditEvent::SigninThrottled).record(&state.pool).await?;
         return Err(refusal);
     }
-    let matches = match &account {
+    let matches = match &lookup.account {
         Some(account) => state.hasher.verify(password.to_owned(), account.password_hash.clone()).await?,
         None => state.hasher.verify_dummy(password.to_owned()).await.map(|()| false)?,
     };
-    let Some(account) = account.filter(|_| matches) else {
-        state.throttle.record_failure(&state.pool, &key, address).await?;
+    let Some(account) = lookup.account.filter(|_| matches) else {
+        state.throttle.record_failure(&state.pool, &lookup.key, address).await?;
         event(AuditEvent::SigninFailed).record(&state.pool).await?;
         return Err(AppError::InvalidCredentials);
     };
@@ -110,7 +109,9 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, address: IpA
         event(AuditEvent::SigninFailed).detail("account disabled").record(&state.pool).await?;
         return Err(AppError::AccountDisabled);
     }
-    state.throttle.clear(&state.pool, &key).await?;
+    if lookup.has_failures {
+        state.throttle.clear(&state.pool, &lookup.key).await?;
+    }
     event(AuditEvent::SigninSucceeded).record(&state.pool).await?;
     issue_session(state, account.user, account.token_version)
 }
@@ -178,7 +179,7 @@ pub async fn change_password(
         problems.insert("newPassword".into(), message);
     }
     // A stolen token must not become a way to guess the password: same throttle as sign-in.
-    let key = account_key(Some(user.id), "");
+    let key = account_key(user.id);
     state.throttle.check(&state.pool, &key, address).await?;
     let hash = users::password_hash(&state.pool, user.id).await?;
     if !state.hasher.verify(change.current_password.clone(), hash).await? {

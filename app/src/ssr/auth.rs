@@ -4,7 +4,7 @@
 //! `x-access-token: <jwt>`. The user and roles are then loaded from the database on every request,
 //! so a deleted account stops working at once and a role change takes effect on the next call.
 
-use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 use http::request::Parts;
@@ -93,28 +93,22 @@ pub async fn from_headers(state: &AppState, headers: &HeaderMap) -> Result<Optio
     }
 }
 
-impl<S> FromRequestParts<S> for AuthUser
-where
-    S: Send + Sync,
-    AppState: FromRef<S>,
-{
+// Implemented for the app's own state rather than any `S: FromRef`: this runs on every protected
+// request, and borrowing the state avoids cloning it each time.
+impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        from_headers(&AppState::from_ref(state), &parts.headers).await?.ok_or_else(AppError::token_missing)
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        from_headers(state, &parts.headers).await?.ok_or_else(AppError::token_missing)
     }
 }
 
 /// Optional authentication: no token means `None`, a bad token is still a 401.
-impl<S> OptionalFromRequestParts<S> for AuthUser
-where
-    S: Send + Sync,
-    AppState: FromRef<S>,
-{
+impl OptionalFromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>> {
-        from_headers(&AppState::from_ref(state), &parts.headers).await
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>> {
+        from_headers(state, &parts.headers).await
     }
 }
 

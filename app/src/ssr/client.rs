@@ -6,7 +6,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts};
 use http::request::Parts;
 
 use super::state::AppState;
@@ -15,15 +15,11 @@ use super::state::AppState;
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub IpAddr);
 
-impl<S> FromRequestParts<S> for ClientAddr
-where
-    S: Send + Sync,
-    AppState: FromRef<S>,
-{
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_address(parts, &AppState::from_ref(state).trusted_proxies)))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_address(parts, &state.trusted_proxies)))
     }
 }
 

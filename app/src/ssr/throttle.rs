@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use sqlx::{PgExecutor, PgPool};
 
-use super::users::internal;
+use super::users::{Credentials, internal};
 use crate::error::{AppError, Result};
+use crate::model::PublicUser;
+use crate::roles::Role;
 
 /// How many failures are tolerated, and for how long they count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +32,78 @@ impl Default for ThrottleLimits {
     }
 }
 
+/// What a sign-in needs before checking the password, read in one round trip.
+pub struct SigninLookup {
+    /// The account named by the login, if there is one.
+    pub account: Option<Credentials>,
+    /// The key its failures are counted under (see [`account_key`]).
+    pub key: String,
+    /// Whether the key has failures on record (so a success has something to clear).
+    pub has_failures: bool,
+    /// `TooManyAttempts` when the account or the address is locked.
+    pub refusal: Option<AppError>,
+}
+
 impl ThrottleLimits {
+    /// Finds the account signing in (by username or email, ignoring case) and checks both limits,
+    /// in one query: sign-in is bcrypt-bound, and every other statement costs CPU bcrypt could use.
+    ///
+    /// # Errors
+    /// `Internal` when the database fails.
+    pub async fn lookup(&self, pool: &PgPool, login: &str, address: IpAddr) -> Result<SigninLookup> {
+        let row = sqlx::query!(
+            r#"
+            with account as (
+                select id, name, username, email, password_hash, token_version,
+                       disabled_at is not null as disabled, roles
+                from accounts
+                where lower(username) = lower($1) or lower(email) = lower($1)
+                limit 1
+            ), throttle as (
+                select coalesce((select id::text from account), 'login:' || lower($1)) as key
+            )
+            select a.id as "id?", a.name as "name?", a.username as "username?", a.email as "email?",
+                   a.password_hash as "password_hash?", a.token_version as "token_version?",
+                   a.disabled as "disabled?", a.roles as "roles?: Vec<Role>", t.key as "key!",
+                   exists(select 1 from signin_failures f where f.account = t.key) as "has_failures!",
+                   (select extract(epoch from f.failed_at + make_interval(secs => $3) - now())::float8
+                      from signin_failures f
+                     where f.account = t.key and f.failed_at > now() - make_interval(secs => $3)
+                     order by f.failed_at desc offset $4 - 1 limit 1) as account_wait,
+                   (select extract(epoch from f.failed_at + make_interval(secs => $3) - now())::float8
+                      from signin_failures f
+                     where f.address = $2 and f.failed_at > now() - make_interval(secs => $3)
+                     order by f.failed_at desc offset $5 - 1 limit 1) as address_wait
+            from throttle t left join account a on true
+            "#,
+            login.trim(),
+            address as IpAddr,
+            self.window.as_secs_f64(),
+            self.per_account,
+            self.per_address,
+        )
+        .fetch_one(pool)
+        .await
+        .map_err(internal)?;
+        let account = match (row.id, row.name, row.username, row.email, row.password_hash, row.roles) {
+            (Some(id), Some(name), Some(username), Some(email), Some(password_hash), Some(roles)) => {
+                Some(Credentials {
+                    user: PublicUser { id, name, username, email, roles },
+                    password_hash,
+                    token_version: row.token_version.unwrap_or_default(),
+                    disabled: row.disabled.unwrap_or_default(),
+                })
+            }
+            _ => None,
+        };
+        Ok(SigninLookup {
+            account,
+            key: row.key,
+            has_failures: row.has_failures,
+            refusal: refusal(row.account_wait, row.address_wait),
+        })
+    }
+
     /// Refuses an attempt when the account or the address already has too many recent failures.
     ///
     /// # Errors
@@ -60,10 +133,7 @@ impl ThrottleLimits {
         .fetch_one(pool)
         .await
         .map_err(internal)?;
-        match row.account_wait.into_iter().chain(row.address_wait).reduce(f64::max) {
-            Some(wait) => Err(AppError::TooManyAttempts { retry_after: wait.ceil().max(1.0) as u64 }),
-            None => Ok(()),
-        }
+        refusal(row.account_wait, row.address_wait).map_or(Ok(()), Err)
     }
 
     /// Counts a failed attempt.
@@ -110,11 +180,18 @@ impl ThrottleLimits {
     }
 }
 
-/// The key failures are counted under: the account's id when it exists, else the login as typed
-/// (lower-cased), so unknown accounts are throttled exactly like real ones.
-pub fn account_key(user: Option<uuid::Uuid>, login: &str) -> String {
-    match user {
-        Some(id) => id.to_string(),
-        None => format!("login:{}", login.trim().to_lowercase()),
-    }
+/// `TooManyAttempts` for the longer of the two waits, if either limit is reached.
+fn refusal(account_wait: Option<f64>, address_wait: Option<f64>) -> Option<AppError> {
+    account_wait
+        .into_iter()
+        .chain(address_wait)
+        .reduce(f64::max)
+        .map(|wait| AppError::TooManyAttempts { retry_after: wait.ceil().max(1.0) as u64 })
+}
+
+/// The key an existing account's failures are counted under (its id), as [`ThrottleLimits::lookup`]
+/// computes it; a login that names no account is counted under `login:<lower-cased login>`, so
+/// unknown accounts are throttled exactly like real ones.
+pub fn account_key(user: uuid::Uuid) -> String {
+    user.to_string()
 }

@@ -90,38 +90,6 @@ pub async fn grant(tx: &mut Transaction<'_, Postgres>, user: Uuid, roles: &[Role
     Ok(())
 }
 
-/// Finds the account signing in, by username or email, ignoring case.
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn find_credentials(pool: &PgPool, login: &str) -> Result<Option<Credentials>> {
-    let row = sqlx::query!(
-        r#"
-        select id as "id!", name as "name!", username as "username!", email as "email!",
-               password_hash as "password_hash!", token_version as "token_version!",
-               disabled_at is not null as "disabled!", roles as "roles!: Vec<Role>"
-        from accounts
-        where lower(username) = lower($1) or lower(email) = lower($1)
-        "#,
-        login.trim(),
-    )
-    .fetch_optional(pool)
-    .await
-    .map_err(internal)?;
-    Ok(row.map(|row| Credentials {
-        user: PublicUser {
-            id: row.id,
-            name: row.name,
-            username: row.username,
-            email: row.email,
-            roles: row.roles,
-        },
-        password_hash: row.password_hash,
-        token_version: row.token_version,
-        disabled: row.disabled,
-    }))
-}
-
 /// Loads a token's user, roles, token version and whether the token `jti` was signed out:
 /// the one query behind every authenticated request.
 ///

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Benchmark driver for scripts/bench.sh: our release server beside the tutorial's Node server.
+
+Loads come from wrk (HTTP) and pgbench (PostgreSQL); this script only starts the servers, runs the
+tools, reads their figures and prints one table (also written as JSON). Every load is bounded in
+time (-d / -T) and in count (WRK_MAX_REQUESTS / pgbench -t is not used: -T bounds pgbench, whose
+count is bounded by the time). Only 127.0.0.1 is ever targeted.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "target" / "bench"
+CORES = os.cpu_count() or 1
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+LOAD_SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+GET_CONNECTIONS = 64
+SIGNIN_CONNECTIONS = 16
+BCRYPT_COST = 8  # the tutorial's cost, for both servers
+OURS_PORT, PEER_PORT = 3900, 3901
+PASSWORD = "bench-password-1"
+# wrk with more threads than cores only steals CPU from the server it measures.
+WRK_THREADS = max(1, min(2, CORES))
+MAX_REQUESTS = 2_000_000  # the count bound of each load (the time bound is LOAD_SECONDS)
+
+
+def log(message):
+    print(f"\033[33m[bench]\033[0m {message}", file=sys.stderr, flush=True)
+
+
+def http(method, url, body=None, token=None, timeout=10):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("x-access-token", token)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def wait_ready(url, deadline_s=60.0):
+    """Polls url until it answers 200; returns the seconds it took."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < deadline_s:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return time.perf_counter() - start
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.005)
+    raise RuntimeError(f"{url} not ready after {deadline_s} s")
+
+
+def peak_rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wrk(url, connections, method="GET", body=None, token=None):
+    env = dict(os.environ, WRK_METHOD=method, WRK_MAX_REQUESTS=str(MAX_REQUESTS), WRK_THREADS=str(WRK_THREADS))
+    if body is not None:
+        env["WRK_BODY"] = json.dumps(body)
+    if token:
+        env["WRK_TOKEN"] = token
+    command = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{LOAD_SECONDS}s",
+               "--timeout", "10s", "-s", str(ROOT / "scripts" / "bench" / "wrk.lua"), url]
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(l for l in output.splitlines() if l.startswith("WRK_JSON "))
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    if result["non_2xx"] or result["socket_errors"]:
+        log(f"  {url}: {result['non_2xx']} non-2xx, {result['socket_errors']} socket errors")
+    return result
+
+
+class Server:
+    def __init__(self, name, command, env, cwd, port):
+        self.name, self.command, self.env, self.cwd, self.port = name, command, env, cwd, port
+        self.base = f"http://127.0.0.1:{port}"
+        self.process = None
+
+    def start(self, ready_path):
+        self.process = subprocess.Popen(self.command, env=self.env, cwd=self.cwd,
+                                        stdout=subprocess.DEVNULL, stderr=open(OUT / f"{self.name}.log", "ab"))
+        return wait_ready(self.base + ready_path)
+
+    def start_until_answering(self):
+        """Starts a server without a readiness route; returns the seconds until it answers HTTP."""
+        self.process = subprocess.Popen(self.command, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL,
+                                        stderr=open(OUT / f"{self.name}.log", "ab"))
+        started = time.perf_counter()
+        while time.perf_counter() - started < 60:
+            try:
+                http("POST", self.base + "/api/auth/signin", {"username": "nobody", "password": "x"}, timeout=1)
+                return time.perf_counter() - started
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.005)
+        raise RuntimeError(f"{self.name} did not answer within 60 s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ["DATABASE_URL"]
+    base_url = database_url.rsplit("/", 1)[0]
+    ours_db, peer_db = f"{base_url}/bench_ours", f"{base_url}/bench_seed"
+    secret = os.urandom(32).hex()
+    binary = str(ROOT / "target" / "release" / "server")
+    ours_env = dict(os.environ, DATABASE_URL=ours_db, JWT_SECRET=secret, BCRYPT_COST=str(BCRYPT_COST),
+                    APP_ENV="production", LEPTOS_ENV="PROD", LEPTOS_SITE_ADDR=f"127.0.0.1:{OURS_PORT}",
+                    LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), LEPTOS_OUTPUT_NAME="rust-auth",
+                    RUST_LOG=os.environ.get("BENCH_RUST_LOG", "info"),
+                    # One client address sends thousands of sign-ins (and the timing check's failures).
+                    SIGNIN_MAX_FAILURES="1000000", SIGNIN_MAX_FAILURES_PER_ADDRESS="1000000")
+    ours = Server("ours", [binary], ours_env, ROOT, OURS_PORT)
+
+    # The database is migrated before start-up is timed (the figure excludes first-run migrations).
+    subprocess.run([binary, "migrate"], env=ours_env, check=True, capture_output=True)
+    admin_env = dict(ours_env, ADMIN_PASSWORD=PASSWORD)
+    subprocess.run([binary, "create-admin", "--name", "Bench Admin", "--username", "bench_admin",
+                    "--email", "bench_admin@example.com"], env=admin_env, check=True, capture_output=True)
+
+    log("start-up: 5 cold starts of the release binary")
+    startups = []
+    for _ in range(5):
+        startups.append(ours.start("/readyz"))
+        ours.stop()
+    startup_s = median(startups)
+
+    seed_dir = Path(os.environ["SEED_DIR"])
+    peer_env = dict(os.environ, DATABASE_URL=peer_db, JWT_SECRET=secret, BCRYPT_COST=str(BCRYPT_COST),
+                    PORT=str(PEER_PORT), HOST="127.0.0.1")
+    peer = Server("peer", ["./start.sh"], peer_env, seed_dir, PEER_PORT)
+
+    try:
+        ours.start("/readyz")
+        # The peer has no health route; any answer to a sign-in means it listens (404: unknown user).
+        peer_startup_s = peer.start_until_answering()
+
+        def signup(server, username, roles):
+            body = {"name": username, "username": username, "email": f"{username}@example.com",
+                    "password": PASSWORD, "roles": roles}
+            status, text = http("POST", server.base + "/api/auth/signup", body)
+            if status not in (200, 201):
+                raise RuntimeError(f"{server.name} signup {username}: {status} {text[:200]}")
+
+        def token(server, username):
+            status, text = http("POST", server.base + "/api/auth/signin", {"username": username, "password": PASSWORD})
+            if status != 200:
+                raise RuntimeError(f"{server.name} signin {username}: {status} {text[:200]}")
+            return json.loads(text)["accessToken"]
+
+        signup(ours, "bench_user", ["user"])
+        signup(peer, "bench_user", ["user"])
+        signup(peer, "bench_admin", ["admin"])
+        tokens = {(s.name, u): token(s, u) for s in (ours, peer) for u in ("bench_user", "bench_admin")}
+
+        log(f"bcrypt ceiling: one verify at cost {BCRYPT_COST}")
+        verify_s = float(subprocess.run(
+            ["cargo", "run", "--quiet", "--release", "-p", "server", "--example", "bcrypt_verify", "--",
+             str(BCRYPT_COST), "40"], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+        ceiling = CORES / verify_s
+
+        log("sign-in timing: wrong password against unknown user (median latency)")
+        wrong, unknown = [], []
+        for i in range(40):
+            for bucket, username in ((wrong, "bench_user"), (unknown, f"nobody_{i}")):
+                start = time.perf_counter()
+                status, _ = http("POST", ours.base + "/api/auth/signin",
+                                 {"username": username, "password": "not-the-password"})
+                bucket.append(time.perf_counter() - start)
+                assert status == 401, status
+        timing = {"wrong_password_ms": median(wrong) * 1000, "unknown_user_ms": median(unknown) * 1000}
+
+        results = {name: [] for name in ("signin", "user", "admin")}
+        signin_body = {"username": "bench_user", "password": PASSWORD}
+        for round_number in range(1, ROUNDS + 1):
+            log(f"round {round_number}/{ROUNDS}: sign-in ({SIGNIN_CONNECTIONS} conn), "
+                f"GET user/admin ({GET_CONNECTIONS} conn), {LOAD_SECONDS} s each")
+            pair = {}
+            for server in (ours, peer):
+                pair[("signin", server.name)] = wrk(server.base + "/api/auth/signin", SIGNIN_CONNECTIONS,
+                                                     "POST", signin_body)
+                pair[("user", server.name)] = wrk(server.base + "/api/test/user", GET_CONNECTIONS,
+                                                   token=tokens[(server.name, "bench_user")])
+                pair[("admin", server.name)] = wrk(server.base + "/api/test/admin", GET_CONNECTIONS,
+                                                    token=tokens[(server.name, "bench_admin")])
+            for load in results:
+                results[load].append({name: pair[(load, name)] for name in ("ours", "peer")})
+
+        log(f"PostgreSQL floor: pgbench, the same point lookup, {GET_CONNECTIONS} connections")
+        admin_id = subprocess.run(["psql", ours_db, "-tAc", "select id from users where username = 'bench_admin'"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        script = OUT / "lookup.sql"
+        script.write_text(
+            "select id, name, username, email, token_version, disabled_at is not null,\n"
+            "       exists(select 1 from revoked_tokens where jti = '00000000-0000-0000-0000-000000000000'), roles\n"
+            f"from accounts where id = '{admin_id}';\n")
+        pg_tps = []
+        for _ in range(ROUNDS):
+            output = subprocess.run(["pgbench", "-n", "-c", str(GET_CONNECTIONS), "-j", str(WRK_THREADS),
+                                     "-T", str(LOAD_SECONDS), "-f", str(script), ours_db],
+                                    capture_output=True, text=True, check=True).stdout
+            line = next(l for l in output.splitlines() if l.startswith("tps ="))
+            pg_tps.append(float(line.split()[2]))
+
+        memory = {"ours": peak_rss_mb(ours.process.pid), "peer": peak_rss_mb(peer.process.pid)}
+    finally:
+        ours.stop()
+        peer.stop()
+
+    sizes = json.loads((OUT / "client-size.json").read_text())
+    report(results, ceiling, verify_s, pg_tps, memory, startup_s, peer_startup_s, sizes, timing)
+
+
+def report(results, ceiling, verify_s, pg_tps, memory, startup_s, peer_startup_s, sizes, timing):
+    def figure(load, name, key):
+        return median([r[name][key] for r in results[load]])
+
+    rows = []  # (label, ours, peer, ratio, target text, met)
+
+    def row(label, ours, peer, unit, target=None, met=None, ratio=None):
+        ratio = ratio if ratio is not None else (ours / peer if peer else None)
+        rows.append({"figure": label, "ours": round(ours, 3), "peer": None if peer is None else round(peer, 3),
+                     "unit": unit, "ratio": None if ratio is None else round(ratio, 3),
+                     "target": target, "met": met})
+
+    signin_ours, signin_peer = figure("signin", "ours", "rps"), figure("signin", "peer", "rps")
+    row(f"sign-in throughput, cost {BCRYPT_COST}, {SIGNIN_CONNECTIONS} conn", signin_ours, signin_peer, "req/s",
+        "≥ 2× peer", signin_ours >= 2 * signin_peer)
+    row(f"bcrypt ceiling ({CORES} cores ÷ {verify_s * 1000:.2f} ms)", ceiling, None, "req/s")
+    row("sign-in ÷ bcrypt ceiling", signin_ours / ceiling, None, "", "≥ 0.90", signin_ours / ceiling >= 0.9,
+        ratio=signin_ours / ceiling)
+    for load, path in (("user", "/api/test/user"), ("admin", "/api/test/admin")):
+        rps_ours, rps_peer = figure(load, "ours", "rps"), figure(load, "peer", "rps")
+        row(f"GET {path}, {GET_CONNECTIONS} conn", rps_ours, rps_peer, "req/s", "≥ 5× peer", rps_ours >= 5 * rps_peer)
+        row(f"GET {path} p50", figure(load, "ours", "p50_ms"), figure(load, "peer", "p50_ms"), "ms")
+        p99 = figure(load, "ours", "p99_ms")
+        row(f"GET {path} p99", p99, figure(load, "peer", "p99_ms"), "ms", "≤ 10 ms", p99 <= 10)
+    pg = median(pg_tps)
+    row(f"PostgreSQL point lookup (pgbench), {GET_CONNECTIONS} conn", pg, None, "tps")
+    user_rps = figure("user", "ours", "rps")
+    row("GET /api/test/user ÷ PostgreSQL floor", user_rps / pg, None, "", "≥ 0.50", user_rps / pg >= 0.5,
+        ratio=user_rps / pg)
+    row("peak resident memory under load", memory["ours"], memory["peer"], "MB", "≤ ¼ of peer",
+        memory["ours"] <= memory["peer"] / 4)
+    row("start-up to first 200 on /readyz", startup_s * 1000, peer_startup_s * 1000, "ms", "≤ 1000 ms",
+        startup_s <= 1.0)
+    row("client wasm + js, raw", sizes["raw"] / 1000, None, "KB")
+    row("client wasm + js, gzip", sizes["gzip"] / 1000, None, "KB", "≤ 150 KB", sizes["gzip"] <= 150_000)
+    spread = abs(timing["wrong_password_ms"] - timing["unknown_user_ms"]) / timing["wrong_password_ms"]
+    row("sign-in latency: unknown user vs wrong password", timing["unknown_user_ms"], None, "ms",
+        f"within 10% of {timing['wrong_password_ms']:.2f} ms", spread <= 0.10,
+        ratio=timing["unknown_user_ms"] / timing["wrong_password_ms"])
+
+    def cell(value, unit):
+        if value is None:
+            return ""
+        number = f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+        return f"{number} {unit}".strip()
+
+    lines = ["| figure | ours | peer | ratio | target | met |", "| --- | ---: | ---: | ---: | --- | --- |"]
+    for r in rows:
+        met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        lines.append(f"| {r['figure']} | {cell(r['ours'], r['unit'])} | {cell(r['peer'], r['unit'])} | "
+                     f"{ratio} | {r['target'] or ''} | {met} |")
+    table = "\n".join(lines)
+    summary = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": CORES, "rounds": ROUNDS,
+               "load_seconds": LOAD_SECONDS, "bcrypt_cost": BCRYPT_COST, "rows": rows,
+               "raw": {"wrk": results, "pgbench_tps": pg_tps, "memory_mb": memory, "timing": timing}}
+    (OUT / "results.json").write_text(json.dumps(summary, indent=2))
+    (OUT / "results.md").write_text(table + "\n")
+    print(f"\nBenchmark on {CORES} cores, median of {ROUNDS} rounds of {LOAD_SECONDS} s "
+          f"(wrk -t{WRK_THREADS}; pgbench -j{WRK_THREADS}):\n")
+    print(table)
+    print(f"\nJSON: {OUT / 'results.json'}")
+    missed = [r["figure"] for r in rows if r["met"] is False]
+    print("\nAll targets met." if not missed else "\nTargets missed: " + "; ".join(missed))
+
+
+if __name__ == "__main__":
+    main()
