@@ -70,6 +70,12 @@ pub fn AdminTools() -> impl IntoView {
         {move || match users.get() {
             None => view! { <p class="loading">"Loading users…"</p> }.into_any(),
             Some(Err(err)) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+            Some(Ok(list)) if list.users.is_empty() => view! {
+                <p class="aside">{match query.get_untracked() {
+                    searched if searched.is_empty() => "No users yet.".to_string(),
+                    searched => format!("No user matches “{searched}”."),
+                }}</p>
+            }.into_any(),
             Some(Ok(list)) => view! { <UserTable list=list page=page act=act/> }.into_any(),
         }}
         <h2>"Latest activity"</h2>
@@ -98,10 +104,10 @@ fn UserTable(
     let current = list.page;
     view! {
         <div class="table-wrap">
-            <table class="users" aria-labelledby="users-heading">
+            <table class="users stack" aria-labelledby="users-heading">
                 <thead>
-                    <tr><th scope="col">"Username"</th><th scope="col">"Name"</th><th scope="col">"Email"</th>
-                        <th scope="col">"Roles"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr>
+                    <tr><th scope="col">"Account"</th><th scope="col">"Roles"</th><th scope="col">"Status"</th>
+                        <th scope="col">"Actions"</th></tr>
                 </thead>
                 <tbody>
                     {list.users.into_iter().map(|user| view! { <UserRow user=user act=act/> }).collect_view()}
@@ -109,9 +115,9 @@ fn UserTable(
             </table>
         </div>
         <nav class="pager" aria-label="Pages of users">
-            <button type="button" disabled=current <= 1 on:click=move |_| page.update(|p| *p -= 1)>"Previous"</button>
+            <button type="button" disabled={current <= 1} on:click=move |_| page.update(|p| *p -= 1)>"Previous"</button>
             <span>{format!("Page {current} of {pages} · {} users", list.total)}</span>
-            <button type="button" disabled=current >= pages on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+            <button type="button" disabled={current >= pages} on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
         </nav>
     }
 }
@@ -139,17 +145,22 @@ fn UserRow(user: AdminUser, act: impl Fn(String, Action) + Copy + 'static) -> im
     let state_done = format!("{} {name}.", if disabled { "Enabled" } else { "Disabled" });
     view! {
         <tr class:disabled=disabled data-username=name.clone()>
-            <th scope="row">{name.clone()}</th>
-            <td>{user.user.name}</td>
-            <td>{user.user.email}</td>
-            <td data-testid="roles">{roles.join(", ")}</td>
-            <td>{if disabled { "Disabled" } else { "Active" }}</td>
-            <td class="actions">
-                {toggles}
-                <button type="button" class="small" class:danger=!disabled aria-label=state_label.clone()
-                    on:click=move |_| act(state_done.clone(), Action::Disabled(id, !disabled))>
-                    {if disabled { "Enable" } else { "Disable" }}
-                </button>
+            // One cell for who the account is: four columns fit a desktop card without scrolling.
+            <th scope="row" class="account">
+                <span class="account-username">{name.clone()}</span>
+                <span class="account-detail">{user.user.name}</span>
+                <span class="account-detail">{user.user.email}</span>
+            </th>
+            <td data-label="Roles" data-testid="roles">{roles.join(", ")}</td>
+            <td data-label="Status">{if disabled { "Disabled" } else { "Active" }}</td>
+            <td>
+                <div class="row-actions">
+                    {toggles}
+                    <button type="button" class="small" class:danger=!disabled aria-label=state_label.clone()
+                        on:click=move |_| act(state_done.clone(), Action::Disabled(id, !disabled))>
+                        {if disabled { "Enable" } else { "Disable" }}
+                    </button>
+                </div>
             </td>
         </tr>
     }
@@ -162,7 +173,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
     }
     view! {
         <div class="table-wrap">
-            <table class="audit">
+            <table class="audit stack">
                 <thead>
                     <tr><th scope="col">"When"</th><th scope="col">"Event"</th><th scope="col">"By"</th>
                         <th scope="col">"Account"</th><th scope="col">"Address"</th><th scope="col">"Detail"</th></tr>
@@ -170,12 +181,12 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                 <tbody>
                     {entries.into_iter().map(|entry| view! {
                         <tr>
-                            <td>{time::local(entry.at)}</td>
-                            <td>{entry.event.label()}</td>
-                            <td>{entry.actor.unwrap_or_default()}</td>
-                            <td>{entry.subject.or(entry.login).unwrap_or_default()}</td>
-                            <td>{entry.address.unwrap_or_default()}</td>
-                            <td>{entry.detail.unwrap_or_default()}</td>
+                            <td data-label="When">{time::local(entry.at)}</td>
+                            <td data-label="Event">{entry.event.label()}</td>
+                            <AuditCell label="By" value=entry.actor/>
+                            <AuditCell label="Account" value=entry.subject.or(entry.login)/>
+                            <AuditCell label="Address" value=entry.address/>
+                            <AuditCell label="Detail" value=entry.detail/>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -183,4 +194,11 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// An optional audit field: marked blank when absent, so the phone layout can leave it out.
+#[component]
+fn AuditCell(label: &'static str, value: Option<String>) -> impl IntoView {
+    let blank = value.is_none();
+    view! { <td data-label=label class:blank=blank>{value.unwrap_or_default()}</td> }
 }
