@@ -68,7 +68,7 @@ pub fn ChangePassword() -> impl IntoView {
                 check=required kind="password" autocomplete="current-password"/>
             <TextField label="New password" name="new-password" state=new form=form
                 check=password_error kind="password" autocomplete="new-password"
-                hint="At least 8 characters, not a common password."/>
+                hint="At least 8 characters, not a common password, not your username or email."/>
             <ConfirmField state=confirm form=form check=confirm_check/>
             <FormAlert form=form/>
             <SubmitButton form=form label="Change password" busy_label="Changing password…"/>

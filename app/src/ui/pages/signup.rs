@@ -97,7 +97,8 @@ pub fn SignUp() -> impl IntoView {
                 <TextField label="Email" name="email" state=email form=form check=email_error
                     kind="email" autocomplete="email"/>
                 <TextField label="Password" name="password" state=password form=form check=password_error
-                    kind="password" autocomplete="new-password" hint="At least 8 characters."/>
+                    kind="password" autocomplete="new-password"
+                    hint="At least 8 characters, not a common password, not your username or email."/>
                 <Show when=move || can_choose_roles.get()>
                     <RoleChoice chosen=chosen/>
                 </Show>
