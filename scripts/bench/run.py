@@ -199,10 +199,16 @@ def main():
         signup(peer, "bench_admin", ["admin"])
         tokens = {(s.name, u): token(s, u) for s in (ours, peer) for u in ("bench_user", "bench_admin")}
 
-        log(f"bcrypt ceiling: one verify at cost {BCRYPT_COST}")
-        verify_s = float(subprocess.run(
-            ["cargo", "run", "--quiet", "--release", "-p", "server", "--example", "bcrypt_verify", "--",
-             str(BCRYPT_COST), "40"], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+        log(f"bcrypt ceiling: one verify at cost {BCRYPT_COST}, alone and with every core verifying")
+        def verify_time(threads):
+            return float(subprocess.run(
+                ["cargo", "run", "--quiet", "--release", "-p", "server", "--example", "bcrypt_verify", "--",
+                 str(BCRYPT_COST), "40", str(threads)], cwd=ROOT, capture_output=True, text=True,
+                check=True).stdout)
+        verify_s = verify_time(1)
+        # Under load every core verifies at once, and each verify is slower than a lone one: this is
+        # the bcrypt work actually spent per sign-in, for the CPU split below.
+        verify_busy_s = verify_time(CORES)
         ceiling = CORES / verify_s
 
         log("sign-in timing: wrong password against unknown user (median latency)")
@@ -233,7 +239,7 @@ def main():
                 if server is ours:
                     result = pair[("signin", "ours")]
                     server_cpu = cpu_seconds([ours.process.pid]) - before[0]
-                    bcrypt_cpu = result["requests"] * verify_s
+                    bcrypt_cpu = result["requests"] * verify_busy_s
                     signin_cpu.append({
                         "bcrypt": bcrypt_cpu / result["seconds"],
                         "server_other": (server_cpu - bcrypt_cpu) / result["seconds"],
@@ -269,7 +275,7 @@ def main():
 
     sizes = json.loads((OUT / "client-size.json").read_text())
     cpu = {key: median([round_cpu[key] for round_cpu in signin_cpu]) for key in signin_cpu[0]}
-    report(results, ceiling, verify_s, (pg_tps, pg_p99), memory, startup_s, peer_startup_s, sizes, timing, cpu)
+    report(results, ceiling, verify_s, verify_busy_s, (pg_tps, pg_p99), memory, startup_s, peer_startup_s, sizes, timing, cpu)
 
 
 def pgbench(database, script):
@@ -286,7 +292,7 @@ def pgbench(database, script):
     return tps, latencies[int(len(latencies) * 0.99)] / 1000
 
 
-def report(results, ceiling, verify_s, pg, memory, startup_s, peer_startup_s, sizes, timing, cpu):
+def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, peer_startup_s, sizes, timing, cpu):
     pg_tps, pg_p99 = pg
     def figure(load, name, key):
         return median([r[name][key] for r in results[load]])
@@ -305,6 +311,9 @@ def report(results, ceiling, verify_s, pg, memory, startup_s, peer_startup_s, si
     row(f"bcrypt ceiling ({CORES} cores ÷ {verify_s * 1000:.2f} ms)", ceiling, None, "req/s")
     row("sign-in ÷ bcrypt ceiling", signin_ours / ceiling, None, "", "≥ 0.90", signin_ours / ceiling >= 0.9,
         ratio=signin_ours / ceiling)
+    busy_ceiling = CORES / verify_busy_s
+    row(f"bcrypt with every core verifying ({CORES} cores ÷ {verify_busy_s * 1000:.2f} ms)", busy_ceiling, None,
+        "req/s", ratio=busy_ceiling / ceiling)
     for part, label in (("bcrypt", "bcrypt"), ("server_other", "rest of our server"),
                         ("postgres", "PostgreSQL"), ("wrk", "wrk")):
         row(f"cores used during our sign-in load: {label}", cpu[part], None, "cores")
