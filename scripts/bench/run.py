@@ -206,8 +206,8 @@ def main():
                  str(BCRYPT_COST), "40", str(threads)], cwd=ROOT, capture_output=True, text=True,
                 check=True).stdout)
         verify_s = verify_time(1)
-        # Under load every core verifies at once, and each verify is slower than a lone one: this is
-        # the bcrypt work actually spent per sign-in, for the CPU split below.
+        # Under load every core verifies at once, which can make each verify slower than a lone one
+        # (shared caches, the host's other tenants): the CPU split below counts bcrypt at that time.
         verify_busy_s = verify_time(CORES)
         ceiling = CORES / verify_s
 

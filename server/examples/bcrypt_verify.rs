@@ -2,7 +2,7 @@
 //! (cores ÷ the time of one verify): `cargo run --release -p server --example bcrypt_verify -- 8 40`
 //! prints the median seconds of 40 sequential verifies at cost 8. A third argument runs that many
 //! threads at once (`-- 8 40 2`): the median verify time when every core is busy, as under load,
-//! where cores sharing caches and a host's other tenants make each verify slower than a lone one.
+//! where shared caches and a host's other tenants can make each verify slower than a lone one.
 
 fn main() {
     let mut args = std::env::args().skip(1);
