@@ -56,6 +56,14 @@ pub enum AppError {
         /// Seconds until the next attempt is accepted (also sent as `Retry-After`).
         retry_after: u64,
     },
+    /// 429: too many requests of one kind from this address (sign-ups, emails sent).
+    #[error("{message}")]
+    RateLimited {
+        /// Seconds until the next request is accepted (also sent as `Retry-After`).
+        retry_after: u64,
+        /// What was limited and how long to wait, in words.
+        message: String,
+    },
     /// 409: the change would leave no active administrator.
     #[error("This would leave no active administrator. Make someone else an admin first.")]
     LastAdmin,
@@ -68,6 +76,9 @@ pub enum AppError {
     /// 413: the body is larger than the server accepts.
     #[error("The request body is too large.")]
     PayloadTooLarge,
+    /// 415: the body is not JSON (`Content-Type` is not `application/json`).
+    #[error("Send the body as JSON, with `Content-Type: application/json`.")]
+    UnsupportedMediaType,
     /// 404: no such resource.
     #[error("Not found.")]
     NotFound,
@@ -90,10 +101,11 @@ impl AppError {
             AppError::UsernameTaken | AppError::EmailTaken => 409,
             AppError::InvalidCredentials | AppError::Unauthorized { .. } => 401,
             AppError::Forbidden { .. } | AppError::RoleNotAllowed | AppError::AccountDisabled => 403,
-            AppError::TooManyAttempts { .. } => 429,
+            AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
             AppError::LastAdmin => 409,
             AppError::BadRequest { .. } => 400,
             AppError::PayloadTooLarge => 413,
+            AppError::UnsupportedMediaType => 415,
             AppError::NotFound => 404,
             AppError::Unavailable => 503,
             AppError::Network | AppError::Internal => 500,
@@ -112,9 +124,11 @@ impl AppError {
             AppError::RoleNotAllowed => "role_not_allowed",
             AppError::AccountDisabled => "account_disabled",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::LastAdmin => "last_admin",
             AppError::BadRequest { .. } => "bad_request",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::NotFound => "not_found",
             AppError::Unavailable => "unavailable",
             AppError::Network => "network",
@@ -161,10 +175,18 @@ impl AppError {
         AppError::Validation { fields: FieldErrors::from([(field.to_owned(), message.into())]) }
     }
 
-    /// The message for one field of a validation error, if this is one.
-    pub fn field(&self, name: &str) -> Option<&str> {
+    /// 429 for `what` ("sign-ups from your network"), with the wait in words.
+    pub fn rate_limited(what: &str, retry_after: u64) -> Self {
+        let message = format!("Too many {what}. Try again in {}.", wait_in_words(retry_after));
+        AppError::RateLimited { retry_after, message }
+    }
+
+    /// Seconds to wait before retrying, for the errors that say so.
+    pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::Validation { fields } => fields.get(name).map(String::as_str),
+            AppError::TooManyAttempts { retry_after } | AppError::RateLimited { retry_after, .. } => {
+                Some(*retry_after)
+            }
             _ => None,
         }
     }
@@ -177,6 +199,20 @@ fn wait_in_words(seconds: u64) -> String {
         _ => {
             let minutes = seconds.div_ceil(60);
             format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+        }
+    }
+}
+
+/// A database failure, logged here and hidden from the client: 503 when the database is out of
+/// reach, 500 otherwise. Errors that mean something to the client (a unique violation) are mapped
+/// where the query runs, before this.
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        tracing::error!(%err, "database error");
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => AppError::Unavailable,
+            _ => AppError::Internal,
         }
     }
 }
@@ -206,10 +242,7 @@ impl From<AppError> for ErrorBody {
     fn from(err: AppError) -> Self {
         let message = err.to_string();
         let error = err.code().to_owned();
-        let retry_after = match err {
-            AppError::TooManyAttempts { retry_after } => Some(retry_after),
-            _ => None,
-        };
+        let retry_after = err.retry_after();
         let fields = match err {
             AppError::Validation { fields } => Some(fields),
             _ => None,
@@ -231,9 +264,11 @@ impl From<ErrorBody> for AppError {
             "role_not_allowed" => AppError::RoleNotAllowed,
             "account_disabled" => AppError::AccountDisabled,
             "too_many_attempts" => AppError::TooManyAttempts { retry_after: retry_after.unwrap_or(60) },
+            "rate_limited" => AppError::RateLimited { retry_after: retry_after.unwrap_or(60), message },
             "last_admin" => AppError::LastAdmin,
             "bad_request" => AppError::BadRequest { message },
             "payload_too_large" => AppError::PayloadTooLarge,
+            "unsupported_media_type" => AppError::UnsupportedMediaType,
             "not_found" => AppError::NotFound,
             "unavailable" => AppError::Unavailable,
             "network" => AppError::Network,
@@ -275,10 +310,12 @@ mod tests {
             AppError::RoleNotAllowed,
             AppError::AccountDisabled,
             AppError::TooManyAttempts { retry_after: 899 },
+            AppError::rate_limited("sign-ups from your network", 3599),
             AppError::LastAdmin,
             AppError::session_ended(),
             AppError::bad_request("Malformed JSON."),
             AppError::PayloadTooLarge,
+            AppError::UnsupportedMediaType,
             AppError::NotFound,
             AppError::Unavailable,
             AppError::Network,

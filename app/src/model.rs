@@ -112,6 +112,12 @@ pub enum AuditEvent {
     AccountDisabled,
     /// Account enabled again by an admin.
     AccountEnabled,
+    /// A wrong current password at a password change.
+    PasswordChangeFailed,
+    /// A password change refused by throttling before the current password was checked.
+    PasswordChangeThrottled,
+    /// A sign-up refused by the per-address limit.
+    SignupThrottled,
 }
 
 impl AuditEvent {
@@ -129,6 +135,29 @@ impl AuditEvent {
             AuditEvent::RoleRevoked => "Role revoked",
             AuditEvent::AccountDisabled => "Account disabled",
             AuditEvent::AccountEnabled => "Account enabled",
+            AuditEvent::PasswordChangeFailed => "Password change failed",
+            AuditEvent::PasswordChangeThrottled => "Password change throttled",
+            AuditEvent::SignupThrottled => "Sign-up throttled",
+        }
+    }
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditEvent::SigninSucceeded => "signin_succeeded",
+            AuditEvent::SigninFailed => "signin_failed",
+            AuditEvent::SigninThrottled => "signin_throttled",
+            AuditEvent::SignedOut => "signed_out",
+            AuditEvent::SignedOutEverywhere => "signed_out_everywhere",
+            AuditEvent::PasswordChanged => "password_changed",
+            AuditEvent::AccountCreated => "account_created",
+            AuditEvent::RoleGranted => "role_granted",
+            AuditEvent::RoleRevoked => "role_revoked",
+            AuditEvent::AccountDisabled => "account_disabled",
+            AuditEvent::AccountEnabled => "account_enabled",
+            AuditEvent::PasswordChangeFailed => "password_change_failed",
+            AuditEvent::PasswordChangeThrottled => "password_change_throttled",
+            AuditEvent::SignupThrottled => "signup_throttled",
         }
     }
 }
@@ -153,6 +182,8 @@ pub struct AuditEntry {
     pub address: Option<String>,
     /// Detail, e.g. the role granted.
     pub detail: Option<String>,
+    /// How many attempts this entry stands for (throttle refusals are folded into one entry).
+    pub count: i32,
 }
 
 /// A password change: the current password proves it is really you.

@@ -20,6 +20,8 @@ pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_BYTES: usize = 72;
 /// RFC 5321 limit on a forward path.
 pub const EMAIL_MAX_LEN: usize = 254;
+/// Longest sign-in name: a username or an email address, so the email's limit.
+pub const LOGIN_MAX_CHARS: usize = EMAIL_MAX_LEN;
 
 /// What a person fills in to create an account, before validation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -84,19 +86,43 @@ pub fn validate_signup(form: &SignupForm) -> Result<ValidSignup, FieldErrors> {
     }
 }
 
-/// Checks a sign-in form: both fields must be present; everything else is the server's business.
+/// Checks a sign-in form: both fields present and no longer than any account's could be; whether
+/// they match an account is the server's business.
 ///
 /// # Errors
-/// A map from each empty field to its message.
+/// A map from each empty or over-long field to its message.
 pub fn validate_signin(username: &str, password: &str) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::new();
-    if username.trim().is_empty() {
-        errors.insert("username".into(), "Enter your username or email.".into());
+    if let Some(message) = login_error(username) {
+        errors.insert("username".into(), message);
     }
-    if password.is_empty() {
-        errors.insert("password".into(), "Enter your password.".into());
+    if let Some(message) = signin_password_error(password) {
+        errors.insert("password".into(), message);
     }
     if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// The problem with a sign-in name, if any.
+pub fn login_error(login: &str) -> Option<String> {
+    let login = login.trim();
+    if login.is_empty() {
+        Some("Enter your username or email.".into())
+    } else if login.chars().count() > LOGIN_MAX_CHARS {
+        Some(format!("A username or email is at most {LOGIN_MAX_CHARS} characters."))
+    } else {
+        None
+    }
+}
+
+/// The problem with a password typed to sign in, if any: none longer than bcrypt's limit is stored.
+pub fn signin_password_error(password: &str) -> Option<String> {
+    if password.is_empty() {
+        Some("Enter your password.".into())
+    } else if password.len() > PASSWORD_MAX_BYTES {
+        Some(format!("A password is at most {PASSWORD_MAX_BYTES} bytes."))
+    } else {
+        None
+    }
 }
 
 /// The problem with a display name, if any.
@@ -314,8 +340,11 @@ mod tests {
     }
 
     #[test]
-    fn signin_needs_both_fields() {
+    fn signin_needs_both_fields_within_bounds() {
         assert!(validate_signin("adam", "x").is_ok());
         assert_eq!(validate_signin(" ", "").unwrap_err().len(), 2);
+        assert!(validate_signin(&"a".repeat(254), &"p".repeat(72)).is_ok());
+        let long = validate_signin(&"a".repeat(255), &"p".repeat(73)).unwrap_err();
+        assert!(long["username"].contains("254") && long["password"].contains("72"), "{long:?}");
     }
 }

@@ -7,14 +7,22 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::ssr::state::SignupPolicy;
-use app::ssr::throttle::ThrottleLimits;
-use app::ssr::tokens::MIN_SECRET_BYTES;
+use ipnet::IpNet;
+
+use app::ssr::state::{Profile, SignupPolicy};
+use app::ssr::throttle::{Limits, Throttle};
+use app::ssr::tokens::{DEFAULT_ISSUER, MIN_SECRET_BYTES, TokenSettings};
+
+use crate::listener::ListenerLimits;
 
 /// Default token lifetime: 24 hours, as in the tutorial.
 const DEFAULT_JWT_EXPIRES_IN: u64 = 86_400;
 /// Default bcrypt cost: 12 (the tutorial's 8 is too cheap today).
 const DEFAULT_BCRYPT_COST: u32 = 12;
+/// Lowest bcrypt cost production accepts (OWASP's floor).
+const MIN_PRODUCTION_BCRYPT_COST: u32 = 10;
+/// Default audit retention: 90 days.
+const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 90;
 /// File under `DATA_DIR` holding the generated development secret.
 const DEV_SECRET_FILE: &str = "jwt-secret";
 
@@ -36,8 +44,9 @@ pub struct Config {
     pub database_max_connections: u32,
     /// `JWT_SECRET`: HS256 key, at least 32 bytes.
     pub jwt_secret: Vec<u8>,
-    /// `JWT_EXPIRES_IN`: token lifetime in seconds (default 86400).
-    pub jwt_ttl: Duration,
+    /// `JWT_EXPIRES_IN` (seconds, default 86400), `JWT_ISSUER` and `JWT_AUDIENCE` (default
+    /// `rust-auth`): what tokens say and must say.
+    pub tokens: TokenSettings,
     /// `BCRYPT_COST`: bcrypt work factor, 4..=31 (default 12).
     pub bcrypt_cost: u32,
     /// `AUTH_OPEN_ROLE_SIGNUP`: `true` lets anyone pick roles at sign-up (the tutorial's demo mode).
@@ -48,10 +57,27 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
-    /// `SIGNIN_MAX_FAILURES` (5), `SIGNIN_MAX_FAILURES_PER_ADDRESS` (50), `SIGNIN_WINDOW_SECS` (900).
-    pub throttle: ThrottleLimits,
-    /// `TRUSTED_PROXIES`: comma-separated addresses whose `X-Forwarded-For` is believed (none).
-    pub trusted_proxies: Vec<IpAddr>,
+    /// `SIGNIN_MAX_FAILURES` (5, per account and address), `SIGNIN_MAX_FAILURES_PER_ACCOUNT` (100),
+    /// `SIGNIN_MAX_FAILURES_PER_ADDRESS` (50), `SIGNIN_WINDOW_SECS` (900), `SIGNUP_MAX_PER_ADDRESS`
+    /// (20), `SIGNUP_WINDOW_SECS` (3600).
+    pub throttle: Throttle,
+    /// `TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges whose `X-Forwarded-For` is
+    /// believed (none).
+    pub trusted_proxies: Vec<IpNet>,
+    /// `HSTS`: send `Strict-Transport-Security` (default false; only behind HTTPS).
+    pub hsts: bool,
+    /// `HEADER_READ_TIMEOUT_SECS` (10) and `MAX_CONNECTIONS` (10,000): what slow or numerous
+    /// clients get.
+    pub listener: ListenerLimits,
+    /// `AUDIT_RETENTION_DAYS`: audit entries older than this are deleted (default 90).
+    pub audit_retention: Duration,
+}
+
+impl Config {
+    /// What request handling needs to know of the profile.
+    pub fn profile(&self) -> Profile {
+        Profile { production: self.app_env == AppEnv::Production, hsts: self.hsts }
+    }
 }
 
 impl Config {
@@ -93,36 +119,53 @@ impl Config {
         if jwt_ttl.is_zero() {
             note("JWT_EXPIRES_IN must be at least 1 second".into());
         }
+        let tokens = TokenSettings {
+            ttl: jwt_ttl,
+            issuer: get("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+            audience: get("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+        };
         let bcrypt_cost = number(&get, "BCRYPT_COST", DEFAULT_BCRYPT_COST, &mut note);
         let signup = match flag(&get, "AUTH_OPEN_ROLE_SIGNUP", &mut note) {
             true => SignupPolicy::Open,
             false => SignupPolicy::AdminsOnly,
         };
-        let defaults = ThrottleLimits::default();
-        let throttle = ThrottleLimits {
-            per_account: number(&get, "SIGNIN_MAX_FAILURES", defaults.per_account, &mut note).max(1),
-            per_address: number(&get, "SIGNIN_MAX_FAILURES_PER_ADDRESS", defaults.per_address, &mut note)
-                .max(1),
-            window: Duration::from_secs(number(
-                &get,
-                "SIGNIN_WINDOW_SECS",
-                defaults.window.as_secs(),
-                &mut note,
-            )),
-        };
+        if app_env == AppEnv::Production {
+            if signup == SignupPolicy::Open {
+                note("AUTH_OPEN_ROLE_SIGNUP=true (demo mode: anyone may make themselves admin) is refused when APP_ENV=production".into());
+            }
+            if bcrypt_cost < MIN_PRODUCTION_BCRYPT_COST {
+                note(format!(
+                    "BCRYPT_COST must be at least {MIN_PRODUCTION_BCRYPT_COST} when APP_ENV=production (got {bcrypt_cost})"
+                ));
+            }
+        }
+        let throttle = throttle(&get, &mut note);
         let trusted_proxies = get("TRUSTED_PROXIES")
             .map(|list| {
                 list.split(',')
                     .map(str::trim)
                     .filter(|item| !item.is_empty())
                     .filter_map(|item| {
-                        item.parse()
-                            .map_err(|_| note(format!("TRUSTED_PROXIES: `{item}` is not an IP address")))
+                        proxy_range(item)
+                            .map_err(|_| {
+                                note(format!("TRUSTED_PROXIES: `{item}` is not an IP address or CIDR range"))
+                            })
                             .ok()
                     })
                     .collect()
             })
             .unwrap_or_default();
+        let hsts = flag(&get, "HSTS", &mut note);
+        let defaults = ListenerLimits::default();
+        let listener = ListenerLimits {
+            header_read_timeout: Duration::from_secs(
+                number(&get, "HEADER_READ_TIMEOUT_SECS", defaults.header_read_timeout.as_secs(), &mut note)
+                    .max(1),
+            ),
+            max_connections: number(&get, "MAX_CONNECTIONS", defaults.max_connections, &mut note).max(1),
+        };
+        let audit_days = number(&get, "AUDIT_RETENTION_DAYS", DEFAULT_AUDIT_RETENTION_DAYS, &mut note).max(1);
+        let audit_retention = Duration::from_secs(audit_days.saturating_mul(24 * 60 * 60));
         let log_json = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,
@@ -156,7 +199,7 @@ impl Config {
             database_url,
             database_max_connections,
             jwt_secret,
-            jwt_ttl,
+            tokens,
             bcrypt_cost,
             signup,
             app_env,
@@ -164,8 +207,39 @@ impl Config {
             log_json,
             throttle,
             trusted_proxies,
+            hsts,
+            listener,
+            audit_retention,
         })
     }
+}
+
+/// The throttling settings, each limit at least 1.
+fn throttle(get: &impl Fn(&str) -> Option<String>, note: &mut impl FnMut(String)) -> Throttle {
+    let defaults = Throttle::default();
+    let mut limit =
+        |key: &str, default: Option<i32>| Some(number(get, key, default.unwrap_or(1), note).max(1));
+    let signin = Limits {
+        per_pair: limit("SIGNIN_MAX_FAILURES", defaults.signin.per_pair),
+        per_key: limit("SIGNIN_MAX_FAILURES_PER_ACCOUNT", defaults.signin.per_key),
+        per_address: limit("SIGNIN_MAX_FAILURES_PER_ADDRESS", defaults.signin.per_address),
+        window: defaults.signin.window,
+    };
+    let signup = Limits {
+        per_address: limit("SIGNUP_MAX_PER_ADDRESS", defaults.signup.per_address),
+        ..defaults.signup
+    };
+    let mut window =
+        |key: &str, default: Duration| Duration::from_secs(number(get, key, default.as_secs(), note).max(1));
+    Throttle {
+        signin: Limits { window: window("SIGNIN_WINDOW_SECS", signin.window), ..signin },
+        signup: Limits { window: window("SIGNUP_WINDOW_SECS", signup.window), ..signup },
+    }
+}
+
+/// A proxy address (`10.0.0.1`) or range (`10.0.0.0/8`).
+fn proxy_range(item: &str) -> Result<IpNet, ()> {
+    item.parse::<IpNet>().or_else(|_| item.parse::<IpAddr>().map(IpNet::from)).map_err(drop)
 }
 
 fn number<T: std::str::FromStr>(
@@ -195,10 +269,12 @@ fn flag(get: &impl Fn(&str) -> Option<String>, key: &str, note: &mut impl FnMut(
 }
 
 /// The development secret: read from `DATA_DIR/jwt-secret`, or generated there on first use, so a
-/// restart keeps everyone signed in. Only ever used when `APP_ENV` is not production.
+/// restart keeps everyone signed in. Only ever used when `APP_ENV` is not production. A file that
+/// other users could read is refused: whoever reads it can mint tokens.
 fn dev_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
     let path = data_dir.join(DEV_SECRET_FILE);
     if let Ok(secret) = std::fs::read_to_string(&path) {
+        ensure_private(&path)?;
         return Ok(secret.trim().as_bytes().to_vec());
     }
     let secret: String = (0..48).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
@@ -207,6 +283,25 @@ fn dev_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
         .map_err(|err| format!("could not keep a generated JWT_SECRET in {}: {err}", path.display()))?;
     tracing::warn!(path = %path.display(), "JWT_SECRET not set: generated a development secret");
     Ok(secret.into_bytes())
+}
+
+/// Refuses a secret file readable or writable by its group or others.
+fn ensure_private(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            std::fs::metadata(path).map_err(|err| format!("{}: {err}", path.display()))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "{} is readable by other users (mode {:o}): run `chmod 600 {}` or delete it to generate a new one",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -234,7 +329,12 @@ mod tests {
     #[test]
     fn defaults_apply() {
         let config = config(&[("DATABASE_URL", "postgres://x"), ("JWT_SECRET", SECRET)]).unwrap();
-        assert_eq!(config.jwt_ttl, Duration::from_secs(86_400));
+        assert_eq!(config.tokens.ttl, Duration::from_secs(86_400));
+        assert_eq!(config.tokens.issuer, "rust-auth");
+        assert_eq!(config.throttle, Throttle::default());
+        assert_eq!(config.listener, ListenerLimits::default());
+        assert_eq!(config.audit_retention, Duration::from_secs(90 * 86_400));
+        assert!(!config.hsts);
         assert_eq!(config.bcrypt_cost, 12);
         assert_eq!(config.signup, SignupPolicy::AdminsOnly);
         assert_eq!(config.app_env, AppEnv::Development);
@@ -281,16 +381,59 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.1, ::1"),
         ])
         .unwrap();
-        assert_eq!(parsed.throttle.per_account, 3);
-        assert_eq!(parsed.throttle.per_address, 50);
-        assert_eq!(parsed.throttle.window, Duration::from_secs(60));
+        assert_eq!(parsed.throttle.signin.per_pair, Some(3));
+        assert_eq!(parsed.throttle.signin.per_key, Some(100));
+        assert_eq!(parsed.throttle.signin.per_address, Some(50));
+        assert_eq!(parsed.throttle.signin.window, Duration::from_secs(60));
+        assert_eq!(parsed.throttle.signup.per_address, Some(20));
         assert_eq!(
             parsed.trusted_proxies,
-            vec!["10.0.0.1".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]
+            vec!["10.0.0.1/32".parse::<IpNet>().unwrap(), "::1/128".parse().unwrap()]
         );
+        let ranges = config(&[
+            ("DATABASE_URL", "x"),
+            ("JWT_SECRET", SECRET),
+            ("TRUSTED_PROXIES", "10.0.0.0/8,fd00::/8"),
+        ]);
+        assert_eq!(ranges.unwrap().trusted_proxies.len(), 2);
         let err =
             config(&[("DATABASE_URL", "x"), ("JWT_SECRET", SECRET), ("TRUSTED_PROXIES", "proxy.local")]);
         assert!(err.unwrap_err().contains("TRUSTED_PROXIES"));
+    }
+
+    #[test]
+    fn production_refuses_demo_mode_and_cheap_bcrypt() {
+        let err = config(&[
+            ("DATABASE_URL", "x"),
+            ("JWT_SECRET", SECRET),
+            ("APP_ENV", "production"),
+            ("AUTH_OPEN_ROLE_SIGNUP", "true"),
+            ("BCRYPT_COST", "8"),
+        ])
+        .unwrap_err();
+        assert!(err.contains("AUTH_OPEN_ROLE_SIGNUP") && err.contains("BCRYPT_COST"), "{err}");
+        let ok = config(&[
+            ("DATABASE_URL", "x"),
+            ("JWT_SECRET", SECRET),
+            ("APP_ENV", "production"),
+            ("HSTS", "true"),
+        ]);
+        let profile = ok.unwrap().profile();
+        assert!(profile.production && profile.hsts);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dev_secret_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("rust-auth-config-mode-{}", std::process::id()));
+        let dir_str = dir.to_str().unwrap();
+        config(&[("DATABASE_URL", "x"), ("DATA_DIR", dir_str)]).unwrap();
+        let file = dir.join(DEV_SECRET_FILE);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = config(&[("DATABASE_URL", "x"), ("DATA_DIR", dir_str)]).unwrap_err();
+        assert!(err.contains("chmod 600"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

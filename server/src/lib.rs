@@ -5,19 +5,18 @@
 
 pub mod cli;
 pub mod config;
+pub mod layers;
+pub mod listener;
 pub mod rest;
-pub mod security;
 pub mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::postgres::PgPoolOptions;
-use tower_http::timeout::TimeoutLayer;
 
 use app::shell;
 use app::ssr::password::PasswordHasher;
@@ -26,10 +25,6 @@ use app::ssr::tokens::TokenKeys;
 use app::ui::App;
 use config::Config;
 
-/// Largest request body accepted anywhere: 64 KiB is far more than any form of this app needs.
-pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
-/// A request running longer than this is answered 408 and dropped.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// A pooled connection idle longer than this is pinged before use.
 const POOL_PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 /// How long a request waits for a free database connection before giving up with 503.
@@ -62,7 +57,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         .await
         .map_err(|err| format!("cannot connect to the database: {err}"))?;
     MIGRATOR.run(&pool).await.map_err(|err| format!("database migration failed: {err}"))?;
-    let tokens = TokenKeys::new(&config.jwt_secret, config.jwt_ttl)?;
+    let tokens = TokenKeys::new(&config.jwt_secret, config.tokens.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = PasswordHasher::new(config.bcrypt_cost, cores)?;
     app::ssr::policy::load();
@@ -74,6 +69,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         signup: config.signup,
         throttle: config.throttle,
         trusted_proxies: config.trusted_proxies.clone().into(),
+        profile: config.profile(),
     })
 }
 
@@ -81,17 +77,11 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
 pub fn app(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
+    let profile = state.profile;
+    let router = Router::new()
         .merge(rest::routes())
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // Innermost first: limits and timeout, then the JSON rewrite of their plain-text refusals,
-        // then request logging around everything.
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(axum::middleware::from_fn(rest::json_api_errors))
-        .layer(security::headers())
-        .layer(telemetry::trace_layer())
-        .with_state(state)
+        .with_state(state);
+    layers::apply(router, profile)
 }

@@ -1,9 +1,7 @@
 //! The `server` binary: serves the app, or runs one of the admin commands (see `server --help`).
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use axum::serve::ListenerExt;
 use leptos::config::get_configuration;
 
 use server::cli::{self, Command};
@@ -54,26 +52,17 @@ async fn run() -> Result<(), String> {
         Command::CreateAdmin { name, username, email } => {
             cli::create_admin(&state, name, username, email).await
         }
-        Command::Serve | Command::Help => serve(state).await,
+        Command::Serve | Command::Help => serve(state, &config).await,
     }
 }
 
-async fn serve(state: app::ssr::state::AppState) -> Result<(), String> {
+async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), String> {
     let addr = state.leptos_options.site_addr;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|err| format!("cannot listen on {addr}: {err}"))?
-        // Answers go out at once instead of waiting for Nagle's algorithm to coalesce them.
-        .tap_io(|stream| {
-            if let Err(err) = stream.set_nodelay(true) {
-                tracing::debug!(%err, "could not set TCP_NODELAY");
-            }
-        });
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|err| format!("cannot listen on {addr}: {err}"))?;
     tracing::info!("listening on http://{addr}");
-    app::ssr::housekeeping::spawn(state.clone());
-    let app = server::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    app::ssr::housekeeping::spawn(state.clone(), config.audit_retention);
+    server::listener::serve(listener, server::app(state), config.listener, shutdown_signal())
         .await
         .map_err(|err| format!("server error: {err}"))
 }

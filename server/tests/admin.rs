@@ -249,3 +249,44 @@ async fn the_audit_log_shows_admin_actions_newest_first(pool: PgPool) {
     assert_eq!(entries[1]["detail"], "pm");
     assert_eq!(entries[1]["address"], "127.0.0.1");
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn an_admin_demoted_while_waiting_for_the_lock_is_refused(pool: PgPool) {
+    let (app, token) = admin_app(pool.clone()).await;
+    app.insert_user("boss", &["user", "admin"]).await;
+    app.insert_user("target", &["user"]).await;
+    let root = app.user_id("root").await;
+    let target = app.user_id("target").await;
+    // Another admin's change is in progress: it holds the lock...
+    let mut other = pool.begin().await.unwrap();
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(0x61_64_6d_69_6e_i64)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    // ...while root's request arrives, passes the first check and waits for the lock.
+    let path = format!("/api/admin/users/{target}/roles");
+    let waiting = tokio::spawn({
+        let request = app.request(Method::POST, &path).bearer_auth(&token).json(&json!({ "role": "pm" }));
+        async move { request.send().await.unwrap() }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the request should be waiting on the lock");
+    // That other change demotes root, and commits (releasing the lock).
+    sqlx::query("delete from user_roles where user_id = $1 and role_id = 3")
+        .bind(root)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    other.commit().await.unwrap();
+    let response = waiting.await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "forbidden");
+    let roles: Vec<String> =
+        sqlx::query_scalar("select unnest(roles)::text from accounts where username = 'target'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(roles, ["user"], "nothing was granted");
+}

@@ -68,11 +68,22 @@ async fn missing_and_malformed_tokens_get_401_with_a_challenge(pool: PgPool) {
     }
 }
 
+/// The claims of a genuine-looking token for `sub`, expiring `ttl` seconds from now.
+fn claims_for(sub: &Value, ttl: i64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({
+        "sub": sub, "iat": now, "exp": now + ttl, "ver": 0, "jti": uuid::Uuid::from_u128(rand_id()),
+        "iss": "rust-auth", "aud": "rust-auth",
+    })
+}
+
 /// A token for `sub` signed by `key` with `alg`, expiring `ttl` seconds from now.
 fn forge(alg: Algorithm, key: &[u8], sub: &Value, ttl: i64) -> String {
-    let now = chrono::Utc::now().timestamp();
-    let claims = json!({ "sub": sub, "iat": now, "exp": now + ttl, "ver": 0, "jti": uuid::Uuid::from_u128(rand_id()) });
-    jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(key)).unwrap()
+    sign(alg, key, &claims_for(sub, ttl))
+}
+
+fn sign(alg: Algorithm, key: &[u8], claims: &Value) -> String {
+    jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(key)).unwrap()
 }
 
 fn rand_id() -> u128 {
@@ -107,19 +118,29 @@ async fn forged_tokens_are_refused(pool: PgPool) {
     claims["sub"] = root.clone();
     parts[1] = b64(&claims);
     let tampered = parts.join(".");
-    let no_exp = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &json!({ "sub": root, "iat": now, "ver": 0, "jti": uuid::Uuid::nil() }),
-        &EncodingKey::from_secret(SECRET),
-    )
-    .unwrap();
+    // Correctly signed, but wrong in one claim each.
+    let with = |field: &str, value: Value| {
+        let mut claims = claims_for(&root, 3600);
+        if value.is_null() {
+            claims.as_object_mut().unwrap().remove(field);
+        } else {
+            claims[field] = value;
+        }
+        sign(Algorithm::HS256, SECRET, &claims)
+    };
 
     for (what, token) in [
         ("alg none", alg_none),
         ("wrong secret", wrong_secret),
         ("HS512", hs512),
         ("tampered", tampered),
-        ("no exp", no_exp),
+        ("no exp", with("exp", Value::Null)),
+        ("no iss", with("iss", Value::Null)),
+        ("no aud", with("aud", Value::Null)),
+        ("another issuer", with("iss", json!("evil-issuer"))),
+        ("another audience", with("aud", json!("another-app"))),
+        ("not valid before an hour from now", with("nbf", json!(now + 3600))),
+        ("issued an hour from now", with("iat", json!(now + 3600))),
     ] {
         let answer = app.get_bearer("/api/test/admin", &token).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}: {}", answer.body);

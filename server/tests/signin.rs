@@ -67,9 +67,13 @@ async fn a_password_longer_than_bcrypt_reads_never_matches_its_prefix(pool: PgPo
     let password = "p".repeat(72);
     body["password"] = json!(password);
     assert_eq!(app.post("/api/auth/signup", &body).await.status, StatusCode::CREATED);
+    // bcrypt would compare only the first 72 bytes and say yes: a longer password is refused as
+    // longer than any stored one, without reaching bcrypt.
     let longer = format!("{password}-and-more");
     let answer = app.post("/api/auth/signin", &json!({ "username": "longpw", "password": longer })).await;
-    answer.assert_error(401, "invalid_credentials");
+    answer.assert_error(422, "validation");
+    assert!(answer.body["fields"]["password"].as_str().unwrap().contains("72 bytes"), "{}", answer.body);
+    assert!(answer.body["accessToken"].is_null());
     let answer = app.post("/api/auth/signin", &json!({ "username": "longpw", "password": password })).await;
     assert_eq!(answer.status, StatusCode::OK);
 }

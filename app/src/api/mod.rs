@@ -37,14 +37,14 @@ async fn signed_in(state: &AppState) -> Result<auth::AuthUser, AppError> {
 /// The client's address, for throttling and the audit log.
 #[cfg(feature = "ssr")]
 fn address(state: &AppState) -> Result<std::net::IpAddr, AppError> {
-    Ok(crate::ssr::client::client_address(&request()?, &state.trusted_proxies))
+    Ok(crate::ssr::address::client_address(&request()?, &state.trusted_proxies))
 }
 
 /// Creates an account. An admin's token (or demo mode) allows the `pm` and `admin` roles.
 #[server(prefix = "/api/fn", endpoint = "sign-up", input = Json, client = BearerClient)]
 pub async fn sign_up(form: SignupForm) -> Result<PublicUser, AppError> {
     let state = expect_context::<AppState>();
-    accounts::sign_up(&state, &form, caller(&state).await?.as_ref()).await
+    accounts::sign_up(&state, &form, caller(&state).await?.as_ref(), address(&state)?).await
 }
 
 /// Signs in with a username (or email) and password.
@@ -101,11 +101,8 @@ pub async fn change_password(change: PasswordChange) -> Result<Session, AppError
 #[server(prefix = "/api/fn", endpoint = "admin-users", input = Json, client = BearerClient)]
 pub async fn admin_users(query: String, page: i64) -> Result<UserPage, AppError> {
     let state = expect_context::<AppState>();
-    admin::list_users(&state, &signed_in(&state).await?, &query, page, ADMIN_PAGE_SIZE).await
+    admin::list_users(&state, &signed_in(&state).await?, &query, page, admin::DEFAULT_PER_PAGE).await
 }
-
-/// Users per page on the Admin board.
-pub const ADMIN_PAGE_SIZE: i64 = 10;
 
 /// Admin: grants or revokes a role.
 #[server(prefix = "/api/fn", endpoint = "admin-role", input = Json, client = BearerClient)]
@@ -125,5 +122,5 @@ pub async fn admin_set_disabled(user: uuid::Uuid, disabled: bool) -> Result<Admi
 #[server(prefix = "/api/fn", endpoint = "admin-audit", input = Json, client = BearerClient)]
 pub async fn admin_audit() -> Result<Vec<AuditEntry>, AppError> {
     let state = expect_context::<AppState>();
-    admin::audit_log(&state, &signed_in(&state).await?, 20).await
+    admin::audit_log(&state, &signed_in(&state).await?, admin::DEFAULT_AUDIT_ENTRIES).await
 }

@@ -1,5 +1,8 @@
 //! The account service: sign-up, sign-in, sign-out, password change and the boards. REST handlers
 //! and server functions both call these functions, so the two APIs cannot drift apart.
+//!
+//! Every path answers the cheap refusals first (malformed input, a taken username, a throttle) and
+//! only then spends bcrypt work, and every password check takes its throttle slot before it runs.
 
 use std::net::IpAddr;
 
@@ -7,14 +10,14 @@ use super::audit::Event;
 use super::auth::AuthUser;
 use super::policy::common_password_error;
 use super::state::{AppState, SignupPolicy};
-use super::throttle::account_key;
+use super::throttle::{Scope, Slot, ThrottleKey};
 use super::users;
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, BoardContent, PasswordChange, PublicUser, Session};
 use crate::roles::{Board, Role};
 use crate::validation::{
-    FieldErrors, SignupForm, ValidSignup, password_error, password_matches_identity, validate_signin,
-    validate_signup, without_control,
+    FieldErrors, SignupForm, ValidSignup, password_error, password_matches_identity, signin_password_error,
+    validate_signin, validate_signup, without_control,
 };
 
 /// Whether `actor` may give new accounts the `pm` or `admin` role under `policy`.
@@ -22,26 +25,50 @@ pub fn may_choose_roles(policy: SignupPolicy, actor: Option<&AuthUser>) -> bool 
     policy == SignupPolicy::Open || actor.is_some_and(|actor| actor.user.has(Role::Admin))
 }
 
-/// Creates an account on behalf of `actor` (none for a self-signup), applying the role policy.
+/// Creates an account on behalf of `actor` (none for a self-signup), applying the role policy and,
+/// for anyone but an admin, the per-address sign-up limit.
 ///
 /// # Errors
 /// `Validation` (every bad field), `RoleNotAllowed` (pm/admin asked without the right),
-/// `UsernameTaken`/`EmailTaken`, or `Internal`.
-pub async fn sign_up(state: &AppState, form: &SignupForm, actor: Option<&AuthUser>) -> Result<PublicUser> {
+/// `RateLimited` (too many sign-ups from this address), `UsernameTaken`/`EmailTaken`, or `Internal`.
+pub async fn sign_up(
+    state: &AppState,
+    form: &SignupForm,
+    actor: Option<&AuthUser>,
+    address: IpAddr,
+) -> Result<PublicUser> {
     let signup = validate(form)?;
     if signup.roles.iter().any(|role| role.is_privileged()) && !may_choose_roles(state.signup, actor) {
         return Err(AppError::RoleNotAllowed);
     }
+    let by_admin = actor.is_some_and(|actor| actor.user.has(Role::Admin));
+    if !by_admin {
+        // Counted whatever the outcome, a taken username included: the limit also bounds how fast
+        // one address can probe which usernames exist.
+        let slot = state.throttle.take(&state.pool, Scope::Signup, &ThrottleKey::none(), address).await?;
+        if let Slot::Refused { retry_after } = slot {
+            let window = state.throttle.signup.window;
+            Event::new(AuditEvent::SignupThrottled)
+                .from(address)
+                .folded(&address.to_string(), window)
+                .record(&state.pool)
+                .await?;
+            return Err(AppError::rate_limited("sign-ups from your network", retry_after));
+        }
+    }
+    users::ensure_available(&state.pool, &signup.username, &signup.email).await?;
     insert(state, &signup, actor.map(|actor| &actor.user)).await
 }
 
-/// Creates an account with exactly the requested roles, without the role policy: for the operator's
-/// command line, which already holds the database.
+/// Creates an account with exactly the requested roles, without the role policy or limits: for the
+/// operator's command line, which already holds the database.
 ///
 /// # Errors
-/// As [`sign_up`], without `RoleNotAllowed`.
+/// As [`sign_up`], without `RoleNotAllowed` and `RateLimited`.
 pub async fn create(state: &AppState, form: &SignupForm) -> Result<PublicUser> {
-    insert(state, &validate(form)?, None).await
+    let signup = validate(form)?;
+    users::ensure_available(&state.pool, &signup.username, &signup.email).await?;
+    insert(state, &signup, None).await
 }
 
 /// The shared rules plus the server-only common-password list, all fields reported at once.
@@ -75,42 +102,53 @@ async fn insert(state: &AppState, signup: &ValidSignup, actor: Option<&PublicUse
 /// Checks a username (or email) and password and issues a token.
 ///
 /// # Errors
-/// `Validation` for empty fields; `TooManyAttempts` when throttled; `InvalidCredentials` for an
-/// unknown account or a wrong password, after the same bcrypt work either way; `AccountDisabled`
-/// for a right password on a disabled account; `Internal` when the database or hashing fails.
+/// `Validation` for empty fields, and for over-long ones after counting them as failures;
+/// `TooManyAttempts` when throttled; `InvalidCredentials` for an unknown account or a wrong
+/// password, after the same bcrypt work either way; `AccountDisabled` for a right password on a
+/// disabled account; `Internal` when the database or hashing fails.
 pub async fn sign_in(state: &AppState, login: &str, password: &str, address: IpAddr) -> Result<Session> {
-    validate_signin(login, password)?;
+    if login.trim().is_empty() || password.is_empty() {
+        return Err(validate_signin(login, password).err().unwrap_or_default().into());
+    }
     // No account name holds a control character, so such a login is simply unknown; it must not
     // reach PostgreSQL, whose text type cannot hold NUL.
-    let login = &without_control(login);
-    let lookup = state.throttle.lookup(&state.pool, login, address).await?;
-    let subject = lookup.account.as_ref().map(|account| account.user.clone());
-    let event = |kind| {
-        let event = Event::new(kind).login(login).from(address);
-        match &subject {
-            Some(user) => event.on(user),
-            None => event,
-        }
+    let login = &without_control(login.trim());
+    // Longer than any account's login or password: no account matches, but it is still an attempt.
+    let too_long = validate_signin(login, password).err();
+    let credentials = match too_long {
+        None => users::find_credentials(&state.pool, login).await?,
+        Some(_) => None,
     };
-    if let Some(refusal) = lookup.refusal {
-        event(AuditEvent::SigninThrottled).record(&state.pool).await?;
-        return Err(refusal);
+    let subject = credentials.as_ref().map(|found| found.account.user.clone());
+    let key = subject
+        .as_ref()
+        .map_or_else(|| ThrottleKey::unknown_login(login), |user| ThrottleKey::account(user.id));
+    let event = |kind| Event::new(kind).login(login).from(address).on_maybe(subject.as_ref());
+
+    if let Slot::Refused { retry_after } =
+        state.throttle.take(&state.pool, Scope::Signin, &key, address).await?
+    {
+        let window = state.throttle.signin.window;
+        event(AuditEvent::SigninThrottled).folded(key.as_str(), window).record(&state.pool).await?;
+        return Err(AppError::TooManyAttempts { retry_after });
     }
-    let matches = match &lookup.account {
-        Some(account) => state.hasher.verify(password.to_owned(), account.password_hash.clone()).await?,
+    if let Some(fields) = too_long {
+        event(AuditEvent::SigninFailed).detail("input too long").record(&state.pool).await?;
+        return Err(fields.into());
+    }
+    let matches = match &credentials {
+        Some(found) => state.hasher.verify(password.to_owned(), found.password_hash.clone()).await?,
         None => state.hasher.verify_dummy(password.to_owned()).await.map(|()| false)?,
     };
-    let Some(account) = lookup.account.filter(|_| matches) else {
-        state.throttle.record_failure(&state.pool, &lookup.key, address).await?;
+    let Some(account) = credentials.filter(|_| matches).map(|found| found.account) else {
+        // The slot stays: it is this failure's record.
         event(AuditEvent::SigninFailed).record(&state.pool).await?;
         return Err(AppError::InvalidCredentials);
     };
+    state.throttle.forgive(&state.pool, Scope::Signin, &key, address).await?;
     if account.disabled {
         event(AuditEvent::SigninFailed).detail("account disabled").record(&state.pool).await?;
         return Err(AppError::AccountDisabled);
-    }
-    if lookup.has_failures {
-        state.throttle.clear(&state.pool, &lookup.key).await?;
     }
     event(AuditEvent::SigninSucceeded).record(&state.pool).await?;
     issue_session(state, account.user, account.token_version)
@@ -156,10 +194,12 @@ pub async fn sign_out_everywhere(state: &AppState, caller: &AuthUser, address: I
 }
 
 /// Changes the caller's password after checking the current one, ends every other session and
-/// returns a fresh session for this one.
+/// returns a fresh session for this one. The check is throttled like a sign-in (same counts): a
+/// stolen token must not become a way to guess the password.
 ///
 /// # Errors
-/// `Validation` naming `currentPassword` (wrong) or `newPassword` (too weak); `Internal`.
+/// `Validation` naming `currentPassword` (wrong) or `newPassword` (too weak); `TooManyAttempts`;
+/// `Internal`.
 pub async fn change_password(
     state: &AppState,
     caller: &AuthUser,
@@ -168,22 +208,35 @@ pub async fn change_password(
 ) -> Result<Session> {
     let user = &caller.user;
     let mut problems = FieldErrors::new();
-    let new_problem = password_error(&change.new_password)
-        .or_else(|| password_matches_identity(&change.new_password, &user.username, &user.email))
-        .or_else(|| common_password_error(&change.new_password))
-        .or_else(|| {
-            (change.new_password == change.current_password)
-                .then(|| "The new password must differ from the current one.".to_owned())
-        });
-    if let Some(message) = new_problem {
+    if let Some(message) = new_password_problem(change, user) {
         problems.insert("newPassword".into(), message);
     }
-    // A stolen token must not become a way to guess the password: same throttle as sign-in.
-    let key = account_key(user.id);
-    state.throttle.check(&state.pool, &key, address).await?;
-    let hash = users::password_hash(&state.pool, user.id).await?;
-    if !state.hasher.verify(change.current_password.clone(), hash).await? {
-        state.throttle.record_failure(&state.pool, &key, address).await?;
+    let current_problem = signin_password_error(&change.current_password);
+    if change.current_password.is_empty() {
+        problems.insert("currentPassword".into(), "Enter your current password.".into());
+        return Err(problems.into());
+    }
+    let key = ThrottleKey::account(user.id);
+    let event = |kind| Event::new(kind).by(user).on(user).from(address);
+    if let Slot::Refused { retry_after } =
+        state.throttle.take(&state.pool, Scope::Signin, &key, address).await?
+    {
+        let window = state.throttle.signin.window;
+        event(AuditEvent::PasswordChangeThrottled).folded(key.as_str(), window).record(&state.pool).await?;
+        return Err(AppError::TooManyAttempts { retry_after });
+    }
+    // Over-long cannot be right (no such password is stored): counted like any wrong one, unhashed.
+    let right = match current_problem {
+        Some(_) => false,
+        None => {
+            let hash = users::password_hash(&state.pool, user.id).await?;
+            state.hasher.verify(change.current_password.clone(), hash).await?
+        }
+    };
+    if right {
+        state.throttle.forgive(&state.pool, Scope::Signin, &key, address).await?;
+    } else {
+        event(AuditEvent::PasswordChangeFailed).record(&state.pool).await?;
         problems.insert("currentPassword".into(), "The current password is not right.".into());
     }
     if !problems.is_empty() {
@@ -191,8 +244,19 @@ pub async fn change_password(
     }
     let new_hash = state.hasher.hash(change.new_password.clone()).await?;
     let version = users::set_password(&state.pool, user.id, &new_hash).await?;
-    Event::new(AuditEvent::PasswordChanged).by(user).on(user).from(address).record(&state.pool).await?;
+    event(AuditEvent::PasswordChanged).record(&state.pool).await?;
     issue_session(state, user.clone(), version)
+}
+
+/// Why the new password of `change` is refused, if it is.
+fn new_password_problem(change: &PasswordChange, user: &PublicUser) -> Option<String> {
+    password_error(&change.new_password)
+        .or_else(|| password_matches_identity(&change.new_password, &user.username, &user.email))
+        .or_else(|| common_password_error(&change.new_password))
+        .or_else(|| {
+            (change.new_password == change.current_password)
+                .then(|| "The new password must differ from the current one.".to_owned())
+        })
 }
 
 /// The content of `board` for `caller`.

@@ -3,7 +3,9 @@
 //!
 //! Every operation checks that the caller is an admin itself (these are public endpoints). Changes
 //! run in a transaction that first takes one advisory lock, so concurrent changes are applied one
-//! after the other: two admins revoking each other at the same moment cannot leave no admin.
+//! after the other: two admins revoking each other at the same moment cannot leave no admin. Once
+//! the lock is held the caller's own account is read again, so an admin demoted or disabled while
+//! their request waited cannot act.
 
 use std::net::IpAddr;
 
@@ -13,9 +15,9 @@ use uuid::Uuid;
 use super::audit::{self, Event};
 use super::auth::AuthUser;
 use super::state::AppState;
-use super::users::{self, internal};
+use super::users;
 use crate::error::{AppError, Result};
-use crate::model::{AdminUser, AuditEntry, AuditEvent, PublicUser, UserPage};
+use crate::model::{AdminUser, AuditEntry, AuditEvent, UserPage};
 use crate::roles::{Board, Role};
 use crate::validation::without_control;
 
@@ -23,8 +25,12 @@ use crate::validation::without_control;
 const ADMIN_LOCK: i64 = 0x61_64_6d_69_6e;
 /// Largest page of users.
 pub const MAX_PER_PAGE: i64 = 100;
-/// Longest search text.
-const MAX_QUERY_CHARS: usize = 100;
+/// Users per page when the caller does not say (the Admin board and REST alike).
+pub const DEFAULT_PER_PAGE: i64 = 10;
+/// Audit entries returned when the caller does not say (the Admin board and REST alike).
+pub const DEFAULT_AUDIT_ENTRIES: i64 = 20;
+/// Longest search text; longer input is cut, never refused.
+pub const MAX_QUERY_CHARS: usize = 100;
 
 /// One page of users whose username or email contains `query` (ignoring case), by username.
 ///
@@ -44,52 +50,26 @@ pub async fn list_users(
     // The search text is a value, never SQL; its LIKE wildcards are escaped so `%` means `%`.
     let pattern =
         format!("%{}%", query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let total = sqlx::query_scalar!(
-        r#"select count(*) as "count!" from users where lower(username) like $1 or lower(email) like $1"#,
-        pattern,
-    )
-    .fetch_one(&state.pool)
-    .await
-    .map_err(internal)?;
-    let users = sqlx::query_as!(
-        AdminRow,
-        r#"
-        select id as "id!", name as "name!", username as "username!", email as "email!",
-               roles as "roles!: Vec<Role>", disabled_at is not null as "disabled!",
-               extract(epoch from created_at)::bigint as "created_at!"
-        from accounts
-        where lower(username) like $1 or lower(email) like $1
-        order by lower(username)
-        limit $2 offset $3
-        "#,
-        pattern,
-        per_page,
-        (page - 1).saturating_mul(per_page),
-    )
-    .fetch_all(&state.pool)
-    .await
-    .map_err(internal)?
-    .into_iter()
-    .map(AdminUser::from)
-    .collect();
-    Ok(UserPage { users, total, page, per_page })
+    let offset = (page - 1).saturating_mul(per_page);
+    let (accounts, total) = users::search(&state.pool, &pattern, per_page, offset).await?;
+    Ok(UserPage { users: accounts.into_iter().map(AdminUser::from).collect(), total, page, per_page })
 }
 
-/// The newest audit entries.
+/// The newest audit entries (at most [`audit::MAX_ENTRIES`]).
 ///
 /// # Errors
 /// `Forbidden` for a non-admin; `Internal` when the database fails.
 pub async fn audit_log(state: &AppState, caller: &AuthUser, limit: i64) -> Result<Vec<AuditEntry>> {
     caller.require(Board::Admin)?;
-    audit::latest(&state.pool, limit.clamp(1, 200)).await
+    audit::latest(&state.pool, limit).await
 }
 
 /// Grants (`grant = true`) or revokes `role` for the user `target`. `user` itself is not managed here:
 /// every account keeps it implicitly, and revoking the last privileged role leaves `user`.
 ///
 /// # Errors
-/// `Forbidden` for a non-admin; `Validation` for the `user` role; `NotFound`; `LastAdmin` when it
-/// would leave no active admin; `Internal`.
+/// `Forbidden` for a non-admin (checked again under the lock); `Validation` for the `user` role;
+/// `NotFound`; `LastAdmin` when it would leave no active admin; `Internal`.
 pub async fn set_role(
     state: &AppState,
     caller: &AuthUser,
@@ -102,10 +82,10 @@ pub async fn set_role(
     if !role.is_privileged() {
         return Err(AppError::invalid_field("role", "Only the PM and Admin roles are granted or revoked."));
     }
-    let mut tx = locked(state).await?;
-    let before = find(&mut tx, target).await?;
+    let mut tx = locked(state, caller).await?;
+    let before = users::find(&mut *tx, target).await?;
     if before.user.has(role) == grant {
-        return Ok(before); // nothing to change: idempotent, and nothing to audit
+        return Ok(before.into()); // nothing to change: idempotent, and nothing to audit
     }
     if grant {
         users::grant(&mut tx, target, &[role]).await?;
@@ -113,7 +93,7 @@ pub async fn set_role(
         if role == Role::Admin && !before.disabled {
             ensure_another_admin(&mut tx, target).await?;
         }
-        revoke(&mut tx, target, role).await?;
+        users::revoke(&mut tx, target, role).await?;
     }
     let kind = if grant { AuditEvent::RoleGranted } else { AuditEvent::RoleRevoked };
     Event::new(kind)
@@ -123,15 +103,16 @@ pub async fn set_role(
         .detail(role.as_str())
         .record(&mut *tx)
         .await?;
-    let after = find(&mut tx, target).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(after)
+    let after = users::find(&mut *tx, target).await?;
+    tx.commit().await?;
+    Ok(after.into())
 }
 
 /// Disables (`disabled = true`) or enables the account `target`. Disabling ends its sessions.
 ///
 /// # Errors
-/// `Forbidden` for a non-admin; `NotFound`; `LastAdmin` when it would leave no active admin; `Internal`.
+/// `Forbidden` for a non-admin (checked again under the lock); `NotFound`; `LastAdmin` when it
+/// would leave no active admin; `Internal`.
 pub async fn set_disabled(
     state: &AppState,
     caller: &AuthUser,
@@ -140,121 +121,44 @@ pub async fn set_disabled(
     address: IpAddr,
 ) -> Result<AdminUser> {
     caller.require(Board::Admin)?;
-    let mut tx = locked(state).await?;
-    let before = find(&mut tx, target).await?;
+    let mut tx = locked(state, caller).await?;
+    let before = users::find(&mut *tx, target).await?;
     if before.disabled == disabled {
-        return Ok(before);
+        return Ok(before.into());
     }
     if disabled && before.user.has(Role::Admin) {
         ensure_another_admin(&mut tx, target).await?;
     }
-    sqlx::query!(
-        r#"
-        update users
-        set disabled_at = case when $2 then now() end,
-            token_version = token_version + case when $2 then 1 else 0 end,
-            updated_at = now()
-        where id = $1
-        "#,
-        target,
-        disabled,
-    )
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    users::set_disabled(&mut tx, target, disabled).await?;
     let kind = if disabled { AuditEvent::AccountDisabled } else { AuditEvent::AccountEnabled };
     Event::new(kind).by(&caller.user).on(&before.user).from(address).record(&mut *tx).await?;
-    let after = find(&mut tx, target).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(after)
+    let after = users::find(&mut *tx, target).await?;
+    tx.commit().await?;
+    Ok(after.into())
 }
 
-async fn locked(state: &AppState) -> Result<Transaction<'static, Postgres>> {
-    let mut tx = state.pool.begin().await.map_err(internal)?;
-    sqlx::query!("select pg_advisory_xact_lock($1)", ADMIN_LOCK).execute(&mut *tx).await.map_err(internal)?;
+/// A transaction holding the admin lock, in which `caller` is still an active admin with a live
+/// session: what was true when the request arrived may have changed while it waited for the lock.
+async fn locked(state: &AppState, caller: &AuthUser) -> Result<Transaction<'static, Postgres>> {
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!("select pg_advisory_xact_lock($1)", ADMIN_LOCK).execute(&mut *tx).await?;
+    let now = users::find(&mut *tx, caller.user.id).await.map_err(|err| match err {
+        AppError::NotFound => AppError::token_invalid(),
+        other => other,
+    })?;
+    if now.disabled {
+        return Err(AppError::account_disabled_token());
+    }
+    if now.token_version != caller.token.ver {
+        return Err(AppError::session_ended());
+    }
+    if !Board::Admin.allows(&now.user.roles) {
+        return Err(AppError::Forbidden { message: Board::Admin.refusal().to_owned() });
+    }
     Ok(tx)
-}
-
-async fn find(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> Result<AdminUser> {
-    sqlx::query_as!(
-        AdminRow,
-        r#"
-        select id as "id!", name as "name!", username as "username!", email as "email!",
-               roles as "roles!: Vec<Role>", disabled_at is not null as "disabled!",
-               extract(epoch from created_at)::bigint as "created_at!"
-        from accounts where id = $1
-        "#,
-        id,
-    )
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(internal)?
-    .map(AdminUser::from)
-    .ok_or(AppError::NotFound)
 }
 
 /// Refuses unless an active admin other than `except` exists.
 async fn ensure_another_admin(tx: &mut Transaction<'_, Postgres>, except: Uuid) -> Result<()> {
-    let others = sqlx::query_scalar!(
-        r#"
-        select count(*) as "count!" from accounts
-        where id <> $1 and disabled_at is null and 'admin' = any(roles)
-        "#,
-        except,
-    )
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(internal)?;
-    if others == 0 { Err(AppError::LastAdmin) } else { Ok(()) }
-}
-
-/// Takes `role` away, leaving the plain `user` role when nothing else would be left.
-async fn revoke(tx: &mut Transaction<'_, Postgres>, id: Uuid, role: Role) -> Result<()> {
-    sqlx::query!(
-        "delete from user_roles where user_id = $1 and role_id = (select id from roles where name = $2)",
-        id,
-        role as Role,
-    )
-    .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
-    sqlx::query!(
-        r#"
-        insert into user_roles (user_id, role_id)
-        select $1, id from roles where name = 'user'
-          and not exists (select 1 from user_roles where user_id = $1)
-        "#,
-        id,
-    )
-    .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
-    Ok(())
-}
-
-/// A row of the `accounts` view as the Admin board shows it.
-struct AdminRow {
-    id: Uuid,
-    name: String,
-    username: String,
-    email: String,
-    roles: Vec<Role>,
-    disabled: bool,
-    created_at: i64,
-}
-
-impl From<AdminRow> for AdminUser {
-    fn from(row: AdminRow) -> Self {
-        AdminUser {
-            user: PublicUser {
-                id: row.id,
-                name: row.name,
-                username: row.username,
-                email: row.email,
-                roles: row.roles,
-            },
-            disabled: row.disabled,
-            created_at: row.created_at,
-        }
-    }
+    if users::other_active_admins(tx, except).await? == 0 { Err(AppError::LastAdmin) } else { Ok(()) }
 }

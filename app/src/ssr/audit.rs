@@ -1,16 +1,23 @@
 //! The audit log: sign-ins (both outcomes, with the address), sign-outs, password changes, role
 //! changes and account disabling, written to PostgreSQL and shown on the Admin board.
+//!
+//! Refusals by the throttle are *folded*: one entry per key and window whose `count` grows, so a
+//! flood of attempts adds one row rather than burying everything else. Entries older than
+//! `AUDIT_RETENTION_DAYS` are purged by the housekeeping task.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
-use sqlx::{PgExecutor, PgPool};
+use sqlx::PgExecutor;
 
-use super::users::internal;
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditEvent, PublicUser};
 
 /// Longest typed login kept for a failed sign-in (the column's check allows 100).
 const LOGIN_MAX_CHARS: usize = 100;
+
+/// Most entries one read returns.
+pub const MAX_ENTRIES: i64 = 200;
 
 /// One event to record; fill in what applies.
 #[derive(Debug, Clone)]
@@ -21,12 +28,13 @@ pub struct Event<'a> {
     login: Option<String>,
     address: Option<IpAddr>,
     detail: Option<String>,
+    fold_key: Option<String>,
 }
 
 impl<'a> Event<'a> {
     /// An event of `kind` with nothing else known yet.
     pub fn new(kind: AuditEvent) -> Self {
-        Event { kind, actor: None, subject: None, login: None, address: None, detail: None }
+        Event { kind, actor: None, subject: None, login: None, address: None, detail: None, fold_key: None }
     }
 
     /// Who acted.
@@ -41,7 +49,15 @@ impl<'a> Event<'a> {
         self
     }
 
-    /// The username typed at sign-in.
+    /// Whose account it concerns, when it may be none (a login that names no account).
+    pub fn on_maybe(self, subject: Option<&'a PublicUser>) -> Self {
+        match subject {
+            Some(subject) => self.on(subject),
+            None => self,
+        }
+    }
+
+    /// The username typed at sign-in (cut to 100 characters).
     pub fn login(mut self, login: &str) -> Self {
         self.login = Some(login.trim().chars().take(LOGIN_MAX_CHARS).collect());
         self
@@ -59,6 +75,16 @@ impl<'a> Event<'a> {
         self
     }
 
+    /// Folds this event into one entry per `key` and `window`: the first occurrence is written,
+    /// later ones in the same window only count up. For refusals, which come in floods.
+    pub fn folded(mut self, key: &str, window: Duration) -> Self {
+        let window = window.as_secs().max(1);
+        let bucket = chrono::Utc::now().timestamp().max(0) as u64 / window;
+        let key: String = key.chars().take(150).collect();
+        self.fold_key = Some(format!("{}:{key}:{bucket}", self.kind.as_str()));
+        self
+    }
+
     /// Writes the event.
     ///
     /// # Errors
@@ -66,8 +92,10 @@ impl<'a> Event<'a> {
     pub async fn record(self, executor: impl PgExecutor<'_>) -> Result<()> {
         sqlx::query!(
             r#"
-            insert into audit_log (event, actor_id, actor_name, subject_id, subject_name, login, address, detail)
-            values ($1, $2, $3, $4, $5, $6, $7, $8)
+            insert into audit_log (event, actor_id, actor_name, subject_id, subject_name, login, address, detail, fold_key)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            on conflict (fold_key) where fold_key is not null
+            do update set count = audit_log.count + 1
             "#,
             self.kind as AuditEvent,
             self.actor.map(|user| user.id),
@@ -77,10 +105,10 @@ impl<'a> Event<'a> {
             self.login,
             self.address as Option<IpAddr>,
             self.detail,
+            self.fold_key,
         )
         .execute(executor)
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(())
     }
 }
@@ -89,19 +117,32 @@ impl<'a> Event<'a> {
 ///
 /// # Errors
 /// `Internal` when the database fails.
-pub async fn latest(pool: &PgPool, limit: i64) -> Result<Vec<AuditEntry>> {
-    sqlx::query_as!(
+pub async fn latest(executor: impl PgExecutor<'_>, limit: i64) -> Result<Vec<AuditEntry>> {
+    Ok(sqlx::query_as!(
         AuditEntry,
         r#"
         select id, extract(epoch from at)::bigint as "at!", event as "event: AuditEvent",
-               actor_name as actor, subject_name as subject, login, host(address) as address, detail
+               actor_name as actor, subject_name as subject, login, host(address) as address, detail, count
         from audit_log
         order by id desc
         limit $1
         "#,
-        limit,
+        limit.clamp(1, MAX_ENTRIES),
     )
-    .fetch_all(pool)
-    .await
-    .map_err(internal)
+    .fetch_all(executor)
+    .await?)
+}
+
+/// Deletes entries older than `retention`; returns how many.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn purge(executor: impl PgExecutor<'_>, retention: Duration) -> Result<u64> {
+    Ok(sqlx::query!(
+        "delete from audit_log where at < now() - make_interval(secs => $1)",
+        retention.as_secs_f64(),
+    )
+    .execute(executor)
+    .await?
+    .rows_affected())
 }

@@ -18,6 +18,9 @@ use crate::roles::Board;
 
 /// The tutorial's token header.
 const ACCESS_TOKEN_HEADER: &str = "x-access-token";
+/// Longest token looked at: ours are about 400 bytes; anything far longer is not one of them and is
+/// refused before it is decoded.
+const MAX_TOKEN_BYTES: usize = 4096;
 
 /// An authenticated caller, freshly read from the database, and the token they came with.
 #[derive(Debug, Clone)]
@@ -68,18 +71,21 @@ pub fn token_from(headers: &HeaderMap) -> Result<Option<&str>> {
 /// was ended (signed out, signed out everywhere, password changed); `Internal`/`Unavailable` when
 /// the database fails (a database outage is not the client's fault, so not a 401).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(AppError::token_invalid());
+    }
     let claims = state.tokens.verify(token)?;
-    let Some(session) = users::find_session(&state.pool, claims.sub, claims.jti).await? else {
+    let Some((account, revoked)) = users::find_session(&state.pool, claims.sub, claims.jti).await? else {
         tracing::debug!(user = %claims.sub, "token for a user that no longer exists");
         return Err(AppError::token_invalid());
     };
-    if session.disabled {
+    if account.disabled {
         return Err(AppError::account_disabled_token());
     }
-    if session.revoked || session.token_version != claims.ver {
+    if revoked || account.token_version != claims.ver {
         return Err(AppError::session_ended());
     }
-    Ok(AuthUser { user: session.user, token: claims })
+    Ok(AuthUser { user: account.user, token: claims })
 }
 
 /// Authenticates from request headers, as both extractors and server functions do.

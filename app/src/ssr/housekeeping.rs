@@ -1,27 +1,35 @@
-//! Periodic clean-up of rows that no longer mean anything: failures older than the throttling
-//! window, and revocations of tokens that have expired anyway.
+//! Periodic clean-up of rows that no longer mean anything: throttle slots past their window,
+//! revocations of tokens that have expired anyway, and audit entries past their retention.
 
 use std::time::Duration;
 
+use super::audit;
 use super::state::AppState;
+use super::throttle::Throttle;
 use super::users;
 
 /// How often the clean-up runs.
 const EVERY: Duration = Duration::from_secs(10 * 60);
 
-/// Starts the clean-up loop on the runtime (first run at once).
-pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+/// Starts the clean-up loop on the runtime (first run at once). Audit entries older than
+/// `audit_retention` are deleted.
+pub fn spawn(state: AppState, audit_retention: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(EVERY);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            // Failures here are logged by `internal` and retried at the next tick.
-            let failures = state.throttle.purge(&state.pool).await.unwrap_or(0);
-            let tokens = users::purge_revoked_tokens(&state.pool).await.unwrap_or(0);
-            if failures + tokens > 0 {
-                tracing::debug!(failures, tokens, "purged expired throttling and revocation rows");
-            }
+            run_once(&state, audit_retention).await;
         }
     })
+}
+
+/// One clean-up pass. Failures are logged where they happen and retried at the next tick.
+pub async fn run_once(state: &AppState, audit_retention: Duration) {
+    let slots = Throttle::purge(&state.pool).await.unwrap_or(0);
+    let tokens = users::purge_revoked_tokens(&state.pool).await.unwrap_or(0);
+    let entries = audit::purge(&state.pool, audit_retention).await.unwrap_or(0);
+    if slots + tokens + entries > 0 {
+        tracing::debug!(slots, tokens, entries, "purged expired rows");
+    }
 }

@@ -1,14 +1,14 @@
 //! Server-only code: database, tokens, hashing, throttling, auditing, and the services both APIs call.
 
 pub mod accounts;
+pub mod address;
 pub mod admin;
 pub mod audit;
 pub mod auth;
-pub mod client;
 pub mod housekeeping;
-pub mod http;
 pub mod password;
 pub mod policy;
+pub mod responses;
 pub mod state;
 pub mod throttle;
 pub mod tokens;

@@ -7,7 +7,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use super::password::PasswordHasher;
-use super::throttle::ThrottleLimits;
+use super::throttle::Throttle;
 use super::tokens::TokenKeys;
 
 /// Shared, cheaply cloned application state.
@@ -23,10 +23,22 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// Who may choose roles at sign-up.
     pub signup: SignupPolicy,
-    /// Sign-in throttling limits.
-    pub throttle: ThrottleLimits,
-    /// Proxies whose `X-Forwarded-For` is believed (none by default).
-    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Throttling limits (sign-in, sign-up).
+    pub throttle: Throttle,
+    /// Proxy address ranges whose `X-Forwarded-For` is believed (none by default).
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// What the deployment profile demands of the HTTP answers.
+    pub profile: Profile,
+}
+
+/// The deployment profile (`APP_ENV`), as far as request handling cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Profile {
+    /// `APP_ENV=production`: pages get the production Content-Security-Policy (no live-reload
+    /// socket) whatever `LEPTOS_ENV` says.
+    pub production: bool,
+    /// `HSTS=true`: every answer carries `Strict-Transport-Security` (only behind HTTPS).
+    pub hsts: bool,
 }
 
 /// Who may ask for the `pm` and `admin` roles when creating an account.

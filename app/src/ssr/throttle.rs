@@ -1,197 +1,217 @@
-//! Sign-in throttling: after too many failed attempts for one account, or from one client address,
-//! within a window, further attempts are refused with 429 until enough failures age out.
+//! Throttling: how many attempts a key or an address may make within a window, counted in
+//! PostgreSQL so every server instance behind a load balancer counts the same attempts.
 //!
-//! The failures are rows in PostgreSQL, so every server instance behind a load balancer counts the
-//! same attempts. A success clears the account's failures; the address's stay (one client spraying
-//! many accounts is exactly what the per-address limit is for).
+//! An attempt takes its slot *before* the expensive or secret-dependent work (a bcrypt check, a
+//! sign-up's hash), in one statement that counts and inserts under per-key and per-address advisory
+//! locks (`take_throttle_slot`, see the third migration). However many requests arrive at once, no
+//! more than the limit get a slot; the rest are refused with the time until one frees up. A success
+//! gives its slot back ([`Throttle::forgive`]); a failure keeps it, so it counts.
+//!
+//! This module only counts. Which key an attempt is counted under is the caller's business (the
+//! account service builds [`ThrottleKey`]s).
 
 use std::net::IpAddr;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use sqlx::{PgExecutor, PgPool};
 
-use super::users::{Credentials, internal};
-use crate::error::{AppError, Result};
-use crate::model::PublicUser;
-use crate::roles::Role;
+use super::address::throttle_address;
+use crate::error::Result;
 
-/// How many failures are tolerated, and for how long they count.
+/// What is being limited. Each scope has its own counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ThrottleLimits {
-    /// Failures per account within the window before it is locked (default 5).
-    pub per_account: i32,
-    /// Failures per client address within the window, over all accounts (default 50).
-    pub per_address: i32,
-    /// How long a failure counts (default 15 minutes).
+pub enum Scope {
+    /// Password checks: sign-in and the current password at a password change.
+    Signin,
+    /// Account creation.
+    Signup,
+}
+
+impl Scope {
+    /// The name stored in `throttle_slots.scope`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Signin => "signin",
+            Scope::Signup => "signup",
+        }
+    }
+}
+
+/// The limits of one scope. `None` means no limit of that kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Attempts for one key from one address.
+    pub per_pair: Option<i32>,
+    /// Attempts for one key from all addresses together.
+    pub per_key: Option<i32>,
+    /// Attempts from one address for all keys together.
+    pub per_address: Option<i32>,
+    /// How long an attempt counts.
     pub window: Duration,
 }
 
-impl Default for ThrottleLimits {
+/// Every throttled scope's limits, from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttle {
+    /// Sign-in (and password-change) checks.
+    pub signin: Limits,
+    /// Sign-ups.
+    pub signup: Limits,
+}
+
+impl Default for Throttle {
+    /// OWASP's shape: a tight limit per account and address (5 per 15 minutes), so one address
+    /// cannot lock the owner out from another, and a looser one per account over all addresses
+    /// (100), which still bounds distributed guessing; 50 failures per address over all accounts;
+    /// 20 sign-ups per address and hour.
     fn default() -> Self {
-        ThrottleLimits { per_account: 5, per_address: 50, window: Duration::from_secs(15 * 60) }
+        Throttle {
+            signin: Limits {
+                per_pair: Some(5),
+                per_key: Some(100),
+                per_address: Some(50),
+                window: Duration::from_secs(15 * 60),
+            },
+            signup: Limits {
+                per_pair: None,
+                per_key: None,
+                per_address: Some(20),
+                window: Duration::from_secs(60 * 60),
+            },
+        }
     }
 }
 
-/// What a sign-in needs before checking the password, read in one round trip.
-pub struct SigninLookup {
-    /// The account named by the login, if there is one.
-    pub account: Option<Credentials>,
-    /// The key its failures are counted under (see [`account_key`]).
-    pub key: String,
-    /// Whether the key has failures on record (so a success has something to clear).
-    pub has_failures: bool,
-    /// `TooManyAttempts` when the account or the address is locked.
-    pub refusal: Option<AppError>,
+/// Whose attempts are counted together. At most 70 characters, whatever was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleKey(String);
+
+impl ThrottleKey {
+    /// An existing account: its id.
+    pub fn account(id: uuid::Uuid) -> Self {
+        ThrottleKey(id.to_string())
+    }
+
+    /// A login that names no account: a hash of it, ignoring case, so guesses at unknown accounts
+    /// are throttled exactly like guesses at real ones and an 8 KB login is stored in 70 bytes.
+    pub fn unknown_login(login: &str) -> Self {
+        let digest = Sha256::digest(login.trim().to_lowercase().as_bytes());
+        ThrottleKey(format!("login:{}", hex(&digest)))
+    }
+
+    /// No key: limits that only count per address.
+    pub fn none() -> Self {
+        ThrottleKey(String::new())
+    }
+
+    /// The stored text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-impl ThrottleLimits {
-    /// Finds the account signing in (by username or email, ignoring case) and checks both limits,
-    /// in one query: sign-in is bcrypt-bound, and every other statement costs CPU bcrypt could use.
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The outcome of [`Throttle::take`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The attempt may go ahead; this is its slot.
+    Taken(i64),
+    /// A limit is reached: retry after this many seconds (at least 1).
+    Refused {
+        /// Seconds until the limiting attempt leaves the window.
+        retry_after: u64,
+    },
+}
+
+impl Throttle {
+    /// The limits of `scope`.
+    pub fn limits(&self, scope: Scope) -> Limits {
+        match scope {
+            Scope::Signin => self.signin,
+            Scope::Signup => self.signup,
+        }
+    }
+
+    /// Takes a slot for an attempt by `key` from `address`, or says how long to wait.
     ///
     /// # Errors
-    /// `Internal` when the database fails.
-    pub async fn lookup(&self, pool: &PgPool, login: &str, address: IpAddr) -> Result<SigninLookup> {
+    /// `Internal`/`Unavailable` when the database fails.
+    pub async fn take(
+        &self,
+        pool: &PgPool,
+        scope: Scope,
+        key: &ThrottleKey,
+        address: IpAddr,
+    ) -> Result<Slot> {
+        let limits = self.limits(scope);
         let row = sqlx::query!(
-            r#"
-            with account as (
-                select id, name, username, email, password_hash, token_version,
-                       disabled_at is not null as disabled, roles
-                from accounts
-                where lower(username) = lower($1) or lower(email) = lower($1)
-                limit 1
-            ), throttle as (
-                select coalesce((select id::text from account), 'login:' || lower($1)) as key
-            )
-            select a.id as "id?", a.name as "name?", a.username as "username?", a.email as "email?",
-                   a.password_hash as "password_hash?", a.token_version as "token_version?",
-                   a.disabled as "disabled?", a.roles as "roles?: Vec<Role>", t.key as "key!",
-                   exists(select 1 from signin_failures f where f.account = t.key) as "has_failures!",
-                   (select extract(epoch from f.failed_at + make_interval(secs => $3) - now())::float8
-                      from signin_failures f
-                     where f.account = t.key and f.failed_at > now() - make_interval(secs => $3)
-                     order by f.failed_at desc offset $4 - 1 limit 1) as account_wait,
-                   (select extract(epoch from f.failed_at + make_interval(secs => $3) - now())::float8
-                      from signin_failures f
-                     where f.address = $2 and f.failed_at > now() - make_interval(secs => $3)
-                     order by f.failed_at desc offset $5 - 1 limit 1) as address_wait
-            from throttle t left join account a on true
-            "#,
-            login.trim(),
-            address as IpAddr,
-            self.window.as_secs_f64(),
-            self.per_account,
-            self.per_address,
+            r#"select slot, retry_after from take_throttle_slot($1, $2, $3, $4, $5, $6, $7)"#,
+            scope.as_str(),
+            key.as_str(),
+            throttle_address(address) as IpAddr,
+            limits.window.as_secs_f64(),
+            limits.per_pair,
+            limits.per_key,
+            limits.per_address,
         )
         .fetch_one(pool)
-        .await
-        .map_err(internal)?;
-        let account = match (row.id, row.name, row.username, row.email, row.password_hash, row.roles) {
-            (Some(id), Some(name), Some(username), Some(email), Some(password_hash), Some(roles)) => {
-                Some(Credentials {
-                    user: PublicUser { id, name, username, email, roles },
-                    password_hash,
-                    token_version: row.token_version.unwrap_or_default(),
-                    disabled: row.disabled.unwrap_or_default(),
-                })
-            }
-            _ => None,
-        };
-        Ok(SigninLookup {
-            account,
-            key: row.key,
-            has_failures: row.has_failures,
-            refusal: refusal(row.account_wait, row.address_wait),
+        .await?;
+        Ok(match (row.slot, row.retry_after) {
+            (Some(slot), _) => Slot::Taken(slot),
+            (None, wait) => Slot::Refused { retry_after: wait.unwrap_or(1.0).ceil().max(1.0) as u64 },
         })
     }
 
-    /// Refuses an attempt when the account or the address already has too many recent failures.
-    ///
-    /// # Errors
-    /// `TooManyAttempts` with the seconds until the oldest counted failure leaves the window;
-    /// `Internal` when the database fails.
-    pub async fn check(&self, pool: &PgPool, account: &str, address: IpAddr) -> Result<()> {
-        // For each limit: the N-th most recent failure inside the window, if there is one, and how
-        // long until it leaves the window. One round trip for both limits.
-        let row = sqlx::query!(
-            r#"
-            select
-              (select extract(epoch from failed_at + make_interval(secs => $3) - now())::float8
-                 from signin_failures
-                where account = $1 and failed_at > now() - make_interval(secs => $3)
-                order by failed_at desc offset $4 - 1 limit 1) as account_wait,
-              (select extract(epoch from failed_at + make_interval(secs => $3) - now())::float8
-                 from signin_failures
-                where address = $2 and failed_at > now() - make_interval(secs => $3)
-                order by failed_at desc offset $5 - 1 limit 1) as address_wait
-            "#,
-            account,
-            address as IpAddr,
-            self.window.as_secs_f64(),
-            self.per_account,
-            self.per_address,
-        )
-        .fetch_one(pool)
-        .await
-        .map_err(internal)?;
-        refusal(row.account_wait, row.address_wait).map_or(Ok(()), Err)
-    }
-
-    /// Counts a failed attempt.
+    /// After a success: deletes this key's attempts from this address (the slot just taken among
+    /// them). The per-key count of other addresses stays: one success from the owner's address
+    /// must not wipe an attacker's record elsewhere.
     ///
     /// # Errors
     /// `Internal` when the database fails.
-    pub async fn record_failure(&self, pool: &PgPool, account: &str, address: IpAddr) -> Result<()> {
+    pub async fn forgive(
+        &self,
+        pool: &PgPool,
+        scope: Scope,
+        key: &ThrottleKey,
+        address: IpAddr,
+    ) -> Result<()> {
         sqlx::query!(
-            "insert into signin_failures (account, address) values ($1, $2)",
-            account,
-            address as IpAddr,
+            "delete from throttle_slots where scope = $1 and key = $2 and address = $3",
+            scope.as_str(),
+            key.as_str(),
+            throttle_address(address) as IpAddr,
         )
         .execute(pool)
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(())
     }
 
-    /// Forgets an account's failures after a successful sign-in.
+    /// Deletes attempts that no longer count; returns how many.
     ///
     /// # Errors
     /// `Internal` when the database fails.
-    pub async fn clear(&self, pool: &PgPool, account: &str) -> Result<()> {
-        sqlx::query!("delete from signin_failures where account = $1", account)
-            .execute(pool)
-            .await
-            .map_err(internal)?;
-        Ok(())
-    }
-
-    /// Deletes failures that no longer count; returns how many.
-    ///
-    /// # Errors
-    /// `Internal` when the database fails.
-    pub async fn purge(&self, executor: impl PgExecutor<'_>) -> Result<u64> {
-        sqlx::query!(
-            "delete from signin_failures where failed_at < now() - make_interval(secs => $1)",
-            self.window.as_secs_f64(),
-        )
-        .execute(executor)
-        .await
-        .map(|done| done.rows_affected())
-        .map_err(internal)
+    pub async fn purge(executor: impl PgExecutor<'_>) -> Result<u64> {
+        Ok(sqlx::query!("delete from throttle_slots where expires_at < now()")
+            .execute(executor)
+            .await?
+            .rows_affected())
     }
 }
 
-/// `TooManyAttempts` for the longer of the two waits, if either limit is reached.
-fn refusal(account_wait: Option<f64>, address_wait: Option<f64>) -> Option<AppError> {
-    account_wait
-        .into_iter()
-        .chain(address_wait)
-        .reduce(f64::max)
-        .map(|wait| AppError::TooManyAttempts { retry_after: wait.ceil().max(1.0) as u64 })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The key an existing account's failures are counted under (its id), as [`ThrottleLimits::lookup`]
-/// computes it; a login that names no account is counted under `login:<lower-cased login>`, so
-/// unknown accounts are throttled exactly like real ones.
-pub fn account_key(user: uuid::Uuid) -> String {
-    user.to_string()
+    #[test]
+    fn unknown_logins_are_hashed_ignoring_case_and_bounded() {
+        let key = ThrottleKey::unknown_login(&"X".repeat(8000));
+        assert_eq!(key.as_str().len(), 70);
+        assert_eq!(ThrottleKey::unknown_login(" Ghost "), ThrottleKey::unknown_login("ghost"));
+        assert_ne!(ThrottleKey::unknown_login("ghost"), ThrottleKey::unknown_login("ghost2"));
+    }
 }

@@ -1,7 +1,9 @@
 //! JSON Web Tokens: the only place tokens are signed and checked.
 //!
 //! HS256 is pinned on both sides: a token whose header names another algorithm (`none`, `HS512`,
-//! `RS256`, ...) is refused before its signature is even looked at.
+//! `RS256`, ...) is refused before its signature is even looked at. Tokens name their issuer and
+//! audience (`iss`, `aud`), and both are required, so a token minted for another service that
+//! happens to share the secret is refused; so is one not valid yet (`nbf`) or issued in the future.
 
 use std::time::Duration;
 
@@ -15,8 +17,11 @@ use crate::error::{AppError, Result};
 /// Shortest secret accepted: 256 bits, the HS256 key size.
 pub const MIN_SECRET_BYTES: usize = 32;
 
-/// Seconds of clock skew tolerated on `exp` (the server signs and checks with the same clock).
+/// Seconds of clock skew tolerated on `exp`, `nbf` and `iat` (instances share a clock via NTP).
 const LEEWAY_SECS: u64 = 5;
+
+/// The `iss` and `aud` written and required by default: the app's name.
+pub const DEFAULT_ISSUER: &str = "rust-auth";
 
 /// What a token asserts. Minimal on purpose: the user and roles are re-read on every request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +36,28 @@ pub struct Claims {
     pub ver: i32,
     /// This token's id, so one session can be ended on its own (sign-out).
     pub jti: Uuid,
+    /// Who issued it (`JWT_ISSUER`).
+    pub iss: String,
+    /// Who it is for (`JWT_AUDIENCE`).
+    pub aud: String,
+}
+
+/// What tokens say about where they come from and how long they live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSettings {
+    /// Lifetime of an issued token.
+    pub ttl: Duration,
+    /// `iss` written and required.
+    pub issuer: String,
+    /// `aud` written and required.
+    pub audience: String,
+}
+
+impl TokenSettings {
+    /// Tokens living `ttl`, with the default issuer and audience.
+    pub fn with_ttl(ttl: Duration) -> Self {
+        TokenSettings { ttl, issuer: DEFAULT_ISSUER.to_owned(), audience: DEFAULT_ISSUER.to_owned() }
+    }
 }
 
 /// Signing and verification keys, built once at start-up.
@@ -38,15 +65,15 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
-    ttl: Duration,
+    settings: TokenSettings,
 }
 
 impl TokenKeys {
-    /// Keys for `secret`, issuing tokens valid for `ttl`.
+    /// Keys for `secret`, issuing and accepting tokens as `settings` say.
     ///
     /// # Errors
     /// A secret shorter than [`MIN_SECRET_BYTES`] is refused.
-    pub fn new(secret: &[u8], ttl: Duration) -> Result<Self, String> {
+    pub fn new(secret: &[u8], settings: TokenSettings) -> Result<Self, String> {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(format!(
                 "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (got {}); generate one with `openssl rand -base64 48`",
@@ -54,19 +81,22 @@ impl TokenKeys {
             ));
         }
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "jti"]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "jti", "iss", "aud"]);
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECS;
         Ok(TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
-            ttl,
+            settings,
         })
     }
 
     /// How long issued tokens stay valid.
     pub fn ttl(&self) -> Duration {
-        self.ttl
+        self.settings.ttl
     }
 
     /// Signs a token for `user` at token version `version`.
@@ -75,13 +105,15 @@ impl TokenKeys {
     /// `Internal` if signing fails (it cannot with an HMAC key, but the library says it may).
     pub fn issue(&self, user: Uuid, version: i32) -> Result<(String, Claims)> {
         let now = chrono::Utc::now().timestamp();
-        let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
+        let ttl = i64::try_from(self.settings.ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = Claims {
             sub: user,
             iat: now,
             exp: now.saturating_add(ttl),
             ver: version,
             jti: Uuid::from_u128(rand::random()),
+            iss: self.settings.issuer.clone(),
+            aud: self.settings.audience.clone(),
         };
         let token =
             jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|err| {
@@ -91,12 +123,12 @@ impl TokenKeys {
         Ok((token, claims))
     }
 
-    /// Checks signature, algorithm and expiry, and returns the claims.
+    /// Checks signature, algorithm, issuer, audience and validity times, and returns the claims.
     ///
     /// # Errors
     /// `Unauthorized`, saying "expired" for an expired token and "not valid" for anything else.
     pub fn verify(&self, token: &str) -> Result<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|err| {
                 tracing::debug!(kind = ?err.kind(), "token refused");
@@ -104,7 +136,14 @@ impl TokenKeys {
                     ErrorKind::ExpiredSignature => AppError::token_expired(),
                     _ => AppError::token_invalid(),
                 }
-            })
+            })?;
+        // jsonwebtoken checks `exp` and `nbf` but not `iat`: a token "issued" in the future was not
+        // issued by this server's clock.
+        if claims.iat > chrono::Utc::now().timestamp().saturating_add(LEEWAY_SECS as i64) {
+            tracing::debug!("token refused: issued in the future");
+            return Err(AppError::token_invalid());
+        }
+        Ok(claims)
     }
 }
 
@@ -113,7 +152,24 @@ mod tests {
     use super::*;
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(&[7; 32], Duration::from_secs(60)).unwrap()
+        TokenKeys::new(&[7; 32], TokenSettings::with_ttl(Duration::from_secs(60))).unwrap()
+    }
+
+    fn claims(iat: i64, exp: i64) -> Claims {
+        Claims {
+            sub: Uuid::nil(),
+            iat,
+            exp,
+            ver: 0,
+            jti: Uuid::nil(),
+            iss: DEFAULT_ISSUER.into(),
+            aud: DEFAULT_ISSUER.into(),
+        }
+    }
+
+    fn sign(claims: &impl Serialize) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(&[7; 32]))
+            .unwrap()
     }
 
     #[test]
@@ -129,19 +185,18 @@ mod tests {
 
     #[test]
     fn short_secrets_are_refused() {
-        assert!(TokenKeys::new(&[1; 31], Duration::from_secs(1)).is_err());
+        assert!(TokenKeys::new(&[1; 31], TokenSettings::with_ttl(Duration::from_secs(1))).is_err());
     }
 
     #[test]
     fn another_secret_or_algorithm_is_refused() {
         let (token, _) = keys().issue(Uuid::nil(), 0).unwrap();
-        let other = TokenKeys::new(&[8; 32], Duration::from_secs(60)).unwrap();
+        let other = TokenKeys::new(&[8; 32], TokenSettings::with_ttl(Duration::from_secs(60))).unwrap();
         assert_eq!(other.verify(&token).unwrap_err(), AppError::token_invalid());
 
-        let claims = Claims { sub: Uuid::nil(), iat: 0, exp: i64::MAX / 2, ver: 0, jti: Uuid::nil() };
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),
-            &claims,
+            &claims(0, i64::MAX / 2),
             &EncodingKey::from_secret(&[7; 32]),
         )
         .unwrap();
@@ -151,13 +206,35 @@ mod tests {
     #[test]
     fn expired_tokens_say_so() {
         let past = chrono::Utc::now().timestamp() - 3600;
-        let claims = Claims { sub: Uuid::nil(), iat: past - 60, exp: past, ver: 0, jti: Uuid::nil() };
-        let token = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(&[7; 32]),
-        )
-        .unwrap();
-        assert_eq!(keys().verify(&token).unwrap_err(), AppError::token_expired());
+        assert_eq!(keys().verify(&sign(&claims(past - 60, past))).unwrap_err(), AppError::token_expired());
+    }
+
+    #[test]
+    fn issuer_and_audience_are_required_and_checked() {
+        let now = chrono::Utc::now().timestamp();
+        let good = claims(now, now + 60);
+        assert!(keys().verify(&sign(&good)).is_ok());
+        for (field, value) in [("iss", "someone-else"), ("aud", "another-app")] {
+            let mut json = serde_json::to_value(&good).unwrap();
+            json[field] = value.into();
+            assert_eq!(keys().verify(&sign(&json)).unwrap_err(), AppError::token_invalid(), "{field}");
+            json.as_object_mut().unwrap().remove(field);
+            assert_eq!(keys().verify(&sign(&json)).unwrap_err(), AppError::token_invalid(), "no {field}");
+        }
+    }
+
+    #[test]
+    fn future_nbf_and_iat_are_refused() {
+        let now = chrono::Utc::now().timestamp();
+        let mut json = serde_json::to_value(claims(now, now + 600)).unwrap();
+        json["nbf"] = (now + 120).into();
+        assert_eq!(keys().verify(&sign(&json)).unwrap_err(), AppError::token_invalid());
+        assert_eq!(
+            keys().verify(&sign(&claims(now + 120, now + 600))).unwrap_err(),
+            AppError::token_invalid()
+        );
+        // Within the leeway both are fine.
+        json["nbf"] = (now + 2).into();
+        assert!(keys().verify(&sign(&json)).is_ok());
     }
 }

@@ -1,11 +1,12 @@
-//! SQL for accounts, their roles, passwords and token versions. Reads go through the `accounts`
-//! view (a user with its roles as one array); every query on `users` lives here or in `admin_sql`.
+//! Every read and write of accounts: users, their roles, passwords, token versions and state.
+//! Reads go through the `accounts` view (a user with its roles as one array); nothing outside this
+//! module writes SQL on `users` or `user_roles`.
 
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::error::{AppError, Result};
-use crate::model::PublicUser;
+use crate::model::{AdminUser, PublicUser};
 use crate::roles::Role;
 use crate::validation::ValidSignup;
 
@@ -14,28 +15,78 @@ const USERNAME_KEY: &str = "users_username_key";
 /// Unique index on `lower(email)`, see the first migration.
 const EMAIL_KEY: &str = "users_email_key";
 
-/// An account as the sign-in needs it. Not `Serialize`: the hash must never reach a client.
-pub struct Credentials {
-    /// The public part.
-    pub user: PublicUser,
-    /// bcrypt hash to verify the password against.
-    pub password_hash: String,
-    /// Current token version, written into the token issued.
-    pub token_version: i32,
-    /// Disabled by an admin.
-    pub disabled: bool,
-}
-
-/// What every authenticated request needs to know about the token's user, in one query.
-pub struct SessionUser {
+/// An account as the server sees it. Not `Serialize`: only its [`PublicUser`] reaches clients.
+#[derive(Debug, Clone)]
+pub struct Account {
     /// The public part.
     pub user: PublicUser,
     /// Current token version: a token issued at another version is ended.
     pub token_version: i32,
     /// Disabled by an admin.
     pub disabled: bool,
-    /// This very token was signed out.
-    pub revoked: bool,
+    /// Creation, seconds since the epoch.
+    pub created_at: i64,
+}
+
+impl From<Account> for AdminUser {
+    fn from(account: Account) -> Self {
+        AdminUser { user: account.user, disabled: account.disabled, created_at: account.created_at }
+    }
+}
+
+/// The columns of the `accounts` view every account query selects, as `query_as!` reads them.
+struct AccountRow {
+    id: Uuid,
+    name: String,
+    username: String,
+    email: String,
+    roles: Vec<Role>,
+    token_version: i32,
+    disabled: bool,
+    created_at: i64,
+}
+
+/// The one conversion from a database row to an [`Account`].
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        Account {
+            user: PublicUser {
+                id: row.id,
+                name: row.name,
+                username: row.username,
+                email: row.email,
+                roles: row.roles,
+            },
+            token_version: row.token_version,
+            disabled: row.disabled,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// Builds an [`Account`] from a `query!` record that selects the [`AccountRow`] columns plus others
+/// (the password hash, a revocation flag), which `query_as!` cannot put in one struct.
+macro_rules! account_of {
+    ($row:expr) => {
+        Account::from(AccountRow {
+            id: $row.id,
+            name: $row.name,
+            username: $row.username,
+            email: $row.email,
+            roles: $row.roles,
+            token_version: $row.token_version,
+            disabled: $row.disabled,
+            created_at: $row.created_at,
+        })
+    };
+}
+
+/// An account with its password hash, for checking a password.
+pub struct Credentials {
+    /// The account.
+    pub account: Account,
+    /// bcrypt hash to verify the password against.
+    pub password_hash: String,
 }
 
 /// Creates the account and its roles in one transaction: never a user without roles.
@@ -44,7 +95,7 @@ pub struct SessionUser {
 /// `UsernameTaken`/`EmailTaken` (told apart by the violated index, not by message text) when
 /// another account has the same username or email in any case; `Internal` for anything else.
 pub async fn insert(pool: &PgPool, signup: &ValidSignup, password_hash: &str) -> Result<PublicUser> {
-    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut tx = pool.begin().await?;
     let id = sqlx::query_scalar!(
         r#"
         insert into users (name, username, email, password_hash)
@@ -60,7 +111,7 @@ pub async fn insert(pool: &PgPool, signup: &ValidSignup, password_hash: &str) ->
     .await
     .map_err(unique_violation)?;
     grant(&mut tx, id, &signup.roles).await?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     Ok(PublicUser {
         id,
         name: signup.name.clone(),
@@ -68,6 +119,133 @@ pub async fn insert(pool: &PgPool, signup: &ValidSignup, password_hash: &str) ->
         email: signup.email.clone(),
         roles: signup.roles.clone(),
     })
+}
+
+/// Refuses a username or email another account already has (ignoring case): the cheap answer
+/// before a sign-up spends a bcrypt hash. The unique indexes still decide races.
+///
+/// # Errors
+/// `UsernameTaken` or `EmailTaken`; `Internal` when the database fails.
+pub async fn ensure_available(pool: &PgPool, username: &str, email: &str) -> Result<()> {
+    let taken = sqlx::query!(
+        r#"
+        select exists(select 1 from users where lower(username) = lower($1)) as "username!",
+               exists(select 1 from users where lower(email) = lower($2)) as "email!"
+        "#,
+        username,
+        email,
+    )
+    .fetch_one(pool)
+    .await?;
+    match (taken.username, taken.email) {
+        (true, _) => Err(AppError::UsernameTaken),
+        (_, true) => Err(AppError::EmailTaken),
+        _ => Ok(()),
+    }
+}
+
+/// The account a sign-in names, by username or email (ignoring case), with its password hash.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn find_credentials(pool: &PgPool, login: &str) -> Result<Option<Credentials>> {
+    let row = sqlx::query!(
+        r#"
+        select id as "id!", name as "name!", username as "username!", email as "email!",
+               roles as "roles!: Vec<Role>", token_version as "token_version!",
+               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
+               password_hash as "password_hash!"
+        from accounts
+        where lower(username) = lower($1) or lower(email) = lower($1)
+        limit 1
+        "#,
+        login,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| {
+        let password_hash = row.password_hash;
+        Credentials { account: account_of!(row), password_hash }
+    }))
+}
+
+/// Loads a token's account and whether the token `jti` was signed out: the one query behind every
+/// authenticated request.
+///
+/// # Errors
+/// `Internal`/`Unavailable` when the database fails.
+pub async fn find_session(pool: &PgPool, id: Uuid, jti: Uuid) -> Result<Option<(Account, bool)>> {
+    let row = sqlx::query!(
+        r#"
+        select id as "id!", name as "name!", username as "username!", email as "email!",
+               roles as "roles!: Vec<Role>", token_version as "token_version!",
+               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
+               exists(select 1 from revoked_tokens where jti = $2) as "revoked!"
+        from accounts
+        where id = $1
+        "#,
+        id,
+        jti,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| {
+        let revoked = row.revoked;
+        (account_of!(row), revoked)
+    }))
+}
+
+/// The account `id`.
+///
+/// # Errors
+/// `NotFound` for an unknown id; `Internal` when the database fails.
+pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> Result<Account> {
+    sqlx::query_as!(
+        AccountRow,
+        r#"
+        select id as "id!", name as "name!", username as "username!", email as "email!",
+               roles as "roles!: Vec<Role>", token_version as "token_version!",
+               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
+        from accounts where id = $1
+        "#,
+        id,
+    )
+    .fetch_optional(executor)
+    .await?
+    .map(Account::from)
+    .ok_or(AppError::NotFound)
+}
+
+/// One page of accounts whose username or email contains `pattern` (a LIKE pattern, already
+/// escaped), by username, and how many match over all pages.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn search(pool: &PgPool, pattern: &str, limit: i64, offset: i64) -> Result<(Vec<Account>, i64)> {
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from users where lower(username) like $1 or lower(email) like $1"#,
+        pattern,
+    )
+    .fetch_one(pool)
+    .await?;
+    let accounts = sqlx::query_as!(
+        AccountRow,
+        r#"
+        select id as "id!", name as "name!", username as "username!", email as "email!",
+               roles as "roles!: Vec<Role>", token_version as "token_version!",
+               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
+        from accounts
+        where lower(username) like $1 or lower(email) like $1
+        order by lower(username)
+        limit $2 offset $3
+        "#,
+        pattern,
+        limit,
+        offset,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok((accounts.into_iter().map(Account::from).collect(), total))
 }
 
 /// Gives `user` the `roles` it does not hold yet.
@@ -85,44 +263,70 @@ pub async fn grant(tx: &mut Transaction<'_, Postgres>, user: Uuid, roles: &[Role
         roles as &[Role],
     )
     .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
-/// Loads a token's user, roles, token version and whether the token `jti` was signed out:
-/// the one query behind every authenticated request.
+/// Takes `role` away, leaving the plain `user` role when nothing else would be left.
 ///
 /// # Errors
-/// `Internal`/`Unavailable` when the database fails.
-pub async fn find_session(pool: &PgPool, id: Uuid, jti: Uuid) -> Result<Option<SessionUser>> {
-    let row = sqlx::query!(
+/// `Internal` when the database fails.
+pub async fn revoke(tx: &mut Transaction<'_, Postgres>, user: Uuid, role: Role) -> Result<()> {
+    sqlx::query!(
+        "delete from user_roles where user_id = $1 and role_id = (select id from roles where name = $2)",
+        user,
+        role as Role,
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
         r#"
-        select id as "id!", name as "name!", username as "username!", email as "email!",
-               token_version as "token_version!", disabled_at is not null as "disabled!",
-               exists(select 1 from revoked_tokens where jti = $2) as "revoked!",
-               roles as "roles!: Vec<Role>"
-        from accounts
+        insert into user_roles (user_id, role_id)
+        select $1, id from roles where name = 'user'
+          and not exists (select 1 from user_roles where user_id = $1)
+        "#,
+        user,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Disables (ending every session) or enables an account.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn set_disabled(tx: &mut Transaction<'_, Postgres>, user: Uuid, disabled: bool) -> Result<()> {
+    sqlx::query!(
+        r#"
+        update users
+        set disabled_at = case when $2 then now() end,
+            token_version = token_version + case when $2 then 1 else 0 end,
+            updated_at = now()
         where id = $1
         "#,
-        id,
-        jti,
+        user,
+        disabled,
     )
-    .fetch_optional(pool)
-    .await
-    .map_err(internal)?;
-    Ok(row.map(|row| SessionUser {
-        user: PublicUser {
-            id: row.id,
-            name: row.name,
-            username: row.username,
-            email: row.email,
-            roles: row.roles,
-        },
-        token_version: row.token_version,
-        disabled: row.disabled,
-        revoked: row.revoked,
-    }))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// How many active admins there are besides `except`.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn other_active_admins(tx: &mut Transaction<'_, Postgres>, except: Uuid) -> Result<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"
+        select count(*) as "count!" from accounts
+        where id <> $1 and disabled_at is null and 'admin' = any(roles)
+        "#,
+        except,
+    )
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 /// The password hash of `id`, for checking the current password before a change.
@@ -132,8 +336,7 @@ pub async fn find_session(pool: &PgPool, id: Uuid, jti: Uuid) -> Result<Option<S
 pub async fn password_hash(pool: &PgPool, id: Uuid) -> Result<String> {
     sqlx::query_scalar!("select password_hash from users where id = $1", id)
         .fetch_optional(pool)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
@@ -152,8 +355,7 @@ pub async fn set_password(pool: &PgPool, id: Uuid, hash: &str) -> Result<i32> {
         hash,
     )
     .fetch_optional(pool)
-    .await
-    .map_err(internal)?
+    .await?
     .ok_or(AppError::NotFound)
 }
 
@@ -164,8 +366,7 @@ pub async fn set_password(pool: &PgPool, id: Uuid, hash: &str) -> Result<i32> {
 pub async fn bump_token_version(pool: &PgPool, id: Uuid) -> Result<()> {
     sqlx::query!("update users set token_version = token_version + 1, updated_at = now() where id = $1", id)
         .execute(pool)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 
@@ -184,8 +385,7 @@ pub async fn revoke_token(pool: &PgPool, jti: Uuid, expires_at: i64) -> Result<(
         expires_at,
     )
     .execute(pool)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
@@ -194,11 +394,10 @@ pub async fn revoke_token(pool: &PgPool, jti: Uuid, expires_at: i64) -> Result<(
 /// # Errors
 /// `Internal` when the database fails.
 pub async fn purge_revoked_tokens(executor: impl PgExecutor<'_>) -> Result<u64> {
-    sqlx::query!("delete from revoked_tokens where expires_at < now()")
+    Ok(sqlx::query!("delete from revoked_tokens where expires_at < now()")
         .execute(executor)
-        .await
-        .map(|done| done.rows_affected())
-        .map_err(internal)
+        .await?
+        .rows_affected())
 }
 
 /// Maps a unique-index violation to the conflict it means.
@@ -210,15 +409,5 @@ fn unique_violation(err: sqlx::Error) -> AppError {
             _ => {}
         }
     }
-    internal(err)
-}
-
-/// Logs a database failure and hides it from the client: 503 when the database is out of reach,
-/// 500 otherwise.
-pub(crate) fn internal(err: sqlx::Error) -> AppError {
-    tracing::error!(%err, "database error");
-    match err {
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => AppError::Unavailable,
-        _ => AppError::Internal,
-    }
+    err.into()
 }

@@ -6,12 +6,12 @@
 
 use leptos::config::{Env, LeptosOptions};
 
-/// The policy for a page whose scripts carry `nonce`. In development the live-reload socket of
-/// `cargo leptos watch` is allowed too.
-pub fn policy(nonce: &str, options: &LeptosOptions) -> String {
+/// The policy for a page whose scripts carry `nonce`. A development build (`LEPTOS_ENV=DEV`) not
+/// running in production (`APP_ENV`) also allows the live-reload socket of `cargo leptos watch`.
+pub fn policy(nonce: &str, options: &LeptosOptions, production: bool) -> String {
     let connect = match options.env {
-        Env::DEV => "'self' ws://127.0.0.1:* ws://localhost:*",
-        Env::PROD => "'self'",
+        Env::DEV if !production => "'self' ws://127.0.0.1:* ws://localhost:*",
+        _ => "'self'",
     };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
@@ -20,7 +20,8 @@ pub fn policy(nonce: &str, options: &LeptosOptions) -> String {
     )
 }
 
-/// Sets the page's CSP header for the response being rendered.
+/// Sets the page's CSP header for the response being rendered. Without the app state in context
+/// (never the case when serving) the production policy is the safe choice.
 #[cfg(feature = "ssr")]
 pub fn set_header(options: &LeptosOptions) {
     use leptos::prelude::use_context;
@@ -29,7 +30,9 @@ pub fn set_header(options: &LeptosOptions) {
     else {
         return;
     };
-    if let Ok(value) = http::HeaderValue::from_str(&policy(&nonce, options)) {
+    let production =
+        use_context::<crate::ssr::state::AppState>().is_none_or(|state| state.profile.production);
+    if let Ok(value) = http::HeaderValue::from_str(&policy(&nonce, options, production)) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -41,9 +44,16 @@ mod tests {
     #[test]
     fn production_policy_is_strict() {
         let options = LeptosOptions::builder().output_name("x").env(Env::PROD).build();
-        let policy = policy("abc", &options);
+        let policy = policy("abc", &options, false);
         assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(!policy.contains("unsafe-inline") && !policy.contains("ws:"));
+    }
+
+    #[test]
+    fn app_env_production_wins_over_a_development_build() {
+        let dev = LeptosOptions::builder().output_name("x").env(Env::DEV).build();
+        assert!(policy("abc", &dev, false).contains("ws://127.0.0.1:*"));
+        assert!(!policy("abc", &dev, true).contains("ws:"));
     }
 }

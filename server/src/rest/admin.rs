@@ -9,9 +9,9 @@ use uuid::Uuid;
 use app::error::AppError;
 use app::model::{AdminUser, UserPage};
 use app::roles::Role;
+use app::ssr::address::ClientAddr;
 use app::ssr::admin;
 use app::ssr::auth::AuthUser;
-use app::ssr::client::ClientAddr;
 use app::ssr::state::AppState;
 
 use super::json::{Fields, JsonObject};
@@ -36,7 +36,7 @@ fn first_page() -> i64 {
 }
 
 fn default_per_page() -> i64 {
-    20
+    admin::DEFAULT_PER_PAGE
 }
 
 /// `GET /api/admin/users?q=&page=&perPage=`.
@@ -101,7 +101,7 @@ pub async fn enable(
 /// Query string of the audit log.
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
-    /// How many entries, 1 to 200 (default 50).
+    /// How many entries, 1 to 200 (default 20).
     limit: Option<i64>,
 }
 
@@ -112,7 +112,8 @@ pub async fn audit(
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, AppError> {
     let Query(query) = query.map_err(|_| AppError::bad_request("limit must be a whole number."))?;
-    let entries = admin::audit_log(&state, &caller, query.limit.unwrap_or(50)).await?;
+    let entries =
+        admin::audit_log(&state, &caller, query.limit.unwrap_or(admin::DEFAULT_AUDIT_ENTRIES)).await?;
     Ok(Json(json!({ "entries": entries })))
 }
 

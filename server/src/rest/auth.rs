@@ -9,9 +9,9 @@ use serde_json::json;
 use app::error::AppError;
 use app::model::PasswordChange;
 use app::ssr::accounts;
+use app::ssr::address::ClientAddr;
 use app::ssr::auth::AuthUser;
-use app::ssr::client::ClientAddr;
-use app::ssr::http::error_response;
+use app::ssr::responses::error_response;
 use app::ssr::state::AppState;
 use app::validation::{SignupForm, validate_signup};
 
@@ -20,6 +20,7 @@ use super::json::{Fields, JsonObject};
 /// Creates an account: 201 with the new user.
 pub async fn signup(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     caller: Option<AuthUser>,
     body: JsonObject,
 ) -> Result<Response, AppError> {
@@ -39,7 +40,7 @@ pub async fn signup(
         errors.extend(type_errors);
         return Err(errors.into());
     }
-    let user = accounts::sign_up(&state, &form, caller.as_ref()).await?;
+    let user = accounts::sign_up(&state, &form, caller.as_ref(), address).await?;
     let body = json!({ "message": "User registered successfully!", "user": user });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

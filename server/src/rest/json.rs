@@ -21,9 +21,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
         match Json::<Value>::from_request(req, state).await {
             Ok(Json(Value::Object(map))) => Ok(JsonObject(map)),
             Ok(Json(_)) => Err(AppError::bad_request("The body must be a JSON object.")),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(AppError::bad_request("Send the body as JSON, with `Content-Type: application/json`."))
-            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
             Err(JsonRejection::BytesRejection(BytesRejection::FailedToBufferBody(err)))
                 if err.status() == http::StatusCode::PAYLOAD_TOO_LARGE =>
             {

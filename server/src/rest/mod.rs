@@ -3,7 +3,6 @@
 mod admin;
 mod auth;
 mod boards;
-mod errors;
 mod health;
 pub mod json;
 
@@ -12,7 +11,7 @@ use axum::routing::{any, delete, get, post};
 
 use app::ssr::state::AppState;
 
-pub use errors::json_api_errors;
+use crate::layers::api_errors;
 
 /// Routes of the REST API (under `/api/auth`, `/api/test`) and the probes.
 pub fn routes() -> Router<AppState> {
@@ -32,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/test/pm", get(boards::pm))
         .route("/api/test/admin", get(boards::admin))
         // Anything else under /api is a JSON 404, never the app's HTML page.
-        .route("/api/{*rest}", any(errors::not_found))
+        .route("/api/{*rest}", any(api_errors::not_found))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
 }

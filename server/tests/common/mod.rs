@@ -13,9 +13,11 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use app::ssr::password::PasswordHasher;
-use app::ssr::state::{AppState, SignupPolicy};
-use app::ssr::throttle::ThrottleLimits;
-use app::ssr::tokens::TokenKeys;
+use app::ssr::state::{AppState, Profile, SignupPolicy};
+use app::ssr::throttle::Throttle;
+use app::ssr::tokens::{TokenKeys, TokenSettings};
+use app::validation::SignupForm;
+use server::listener::ListenerLimits;
 
 /// The secret every test server signs with (tests forge tokens with it and with others).
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
@@ -31,6 +33,8 @@ pub struct TestApp {
     /// Its database (the test's own).
     pub pool: PgPool,
     client: reqwest::Client,
+    /// The state it serves (to call the services directly when a test sets up data).
+    pub state: AppState,
 }
 
 /// One HTTP answer.
@@ -70,21 +74,27 @@ pub fn state(pool: PgPool) -> AppState {
     AppState {
         leptos_options: LeptosOptions::builder().output_name("rust-auth").build(),
         pool,
-        tokens: Arc::new(TokenKeys::new(SECRET, TTL).unwrap()),
+        tokens: Arc::new(TokenKeys::new(SECRET, TokenSettings::with_ttl(TTL)).unwrap()),
         hasher: PasswordHasher::new(4, 4).unwrap(),
         signup: SignupPolicy::AdminsOnly,
-        throttle: ThrottleLimits::default(),
+        throttle: Throttle::default(),
         trusted_proxies: Arc::from([]),
+        profile: Profile::default(),
     }
 }
 
-/// Serves `state` on a free port.
+/// Serves `state` on a free port, with the production listener and its default limits.
 pub async fn serve(state: AppState, pool: PgPool) -> TestApp {
+    serve_with_limits(state, pool, ListenerLimits::default()).await
+}
+
+/// Serves `state` on a free port with the given connection limits.
+pub async fn serve_with_limits(state: AppState, pool: PgPool, limits: ListenerLimits) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = server::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    TestApp { addr, pool, client: reqwest::Client::new() }
+    let app = server::app(state.clone());
+    tokio::spawn(server::listener::serve(listener, app, limits, std::future::pending()));
+    TestApp { addr, pool, client: reqwest::Client::new(), state }
 }
 
 impl TestApp {
@@ -173,10 +183,12 @@ impl TestApp {
         answer.body["accessToken"].as_str().unwrap().to_owned()
     }
 
-    /// Creates an account directly in the database with `roles`, bypassing the role policy.
+    /// Creates an account with `roles` through the account service, as the operator's command line
+    /// does: no role policy, no sign-up limit (set-up must not use up the limits under test).
     pub async fn insert_user(&self, username: &str, roles: &[&str]) {
-        let open = spawn_with(self.pool.clone(), SignupPolicy::Open).await;
-        open.signup_ok(username, roles).await;
+        let body = signup_body(username, roles);
+        let form: SignupForm = serde_json::from_value(body).unwrap();
+        app::ssr::accounts::create(&self.state, &form).await.unwrap();
     }
 
     /// Number of rows in `users`.

@@ -1,4 +1,4 @@
-//! How errors leave the server: HTTP status, headers and the JSON body.
+//! How an [`AppError`] leaves the server: HTTP status, headers and the JSON body.
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -19,10 +19,10 @@ pub fn add_error_headers(err: &AppError, headers: &mut HeaderMap) {
         AppError::InvalidCredentials | AppError::Unauthorized { .. } => {
             headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        AppError::TooManyAttempts { retry_after } => {
-            headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after));
-        }
         _ => {}
+    }
+    if let Some(seconds) = err.retry_after() {
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
 }
 

@@ -1,0 +1,121 @@
+//! The client's address, for throttling and the audit log.
+//!
+//! It is the socket's peer address. `X-Forwarded-For` is only believed when the peer is inside one
+//! of the configured trusted proxy ranges (`TRUSTED_PROXIES`), and then the right-most address that
+//! is not itself a trusted proxy is taken: anything further left was written by the client and
+//! proves nothing.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use http::request::Parts;
+use ipnet::IpNet;
+
+use super::state::AppState;
+
+/// Extractor for the client's address (see [`client_address`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_address(parts, &state.trusted_proxies)))
+    }
+}
+
+/// The address of the client that sent the request described by `parts`.
+pub fn client_address(parts: &Parts, trusted_proxies: &[IpNet]) -> IpAddr {
+    let trusted = |address: &IpAddr| trusted_proxies.iter().any(|range| range.contains(address));
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip().to_canonical());
+    if !trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .map(|hop| hop.to_canonical())
+        .collect();
+    forwarded.into_iter().rev().find(|hop| !trusted(hop)).unwrap_or(peer)
+}
+
+/// The address an attempt is throttled under: IPv4 addresses as they are, IPv6 addresses by their
+/// /64 network, since one subscriber usually holds a whole /64 and could otherwise take a fresh
+/// address for every guess.
+pub fn throttle_address(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(Ipv6Addr::from(network))
+        }
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(peer: &str, forwarded: Option<&str>) -> Parts {
+        let mut request = http::Request::builder();
+        if let Some(value) = forwarded {
+            request = request.header("x-forwarded-for", value);
+        }
+        let (mut parts, ()) = request.body(()).unwrap().into_parts();
+        parts.extensions.insert(ConnectInfo::<SocketAddr>(SocketAddr::new(ip(peer), 4000)));
+        parts
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn net(text: &str) -> IpNet {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_socket_address_wins_by_default() {
+        assert_eq!(client_address(&parts("203.0.113.9", Some("1.2.3.4")), &[]), ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn a_trusted_proxy_forwards_the_right_most_untrusted_hop() {
+        let proxies = [net("10.0.0.1/32"), net("10.0.0.2/32")];
+        let request = parts("10.0.0.1", Some("6.6.6.6, 198.51.100.7, 10.0.0.2"));
+        assert_eq!(client_address(&request, &proxies), ip("198.51.100.7"));
+        // Nothing usable forwarded: the proxy itself.
+        assert_eq!(client_address(&parts("10.0.0.1", Some("garbage")), &proxies), ip("10.0.0.1"));
+    }
+
+    #[test]
+    fn proxies_can_be_whole_ranges() {
+        let proxies = [net("10.0.0.0/8"), net("fd00::/8")];
+        let request = parts("10.9.8.7", Some("198.51.100.7, 10.1.2.3"));
+        assert_eq!(client_address(&request, &proxies), ip("198.51.100.7"));
+        assert_eq!(client_address(&parts("fd12::1", Some("2001:db8::5")), &proxies), ip("2001:db8::5"));
+        assert_eq!(client_address(&parts("11.0.0.1", Some("1.1.1.1")), &proxies), ip("11.0.0.1"));
+    }
+
+    #[test]
+    fn without_connection_info_the_address_is_unspecified() {
+        let (parts, ()) = http::Request::builder().body(()).unwrap().into_parts();
+        assert_eq!(client_address(&parts, &[]), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    }
+
+    #[test]
+    fn ipv6_clients_are_throttled_by_their_64() {
+        assert_eq!(throttle_address(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(throttle_address(ip("2001:db8:1:2:bbbb::9")), ip("2001:db8:1:2::"));
+        assert_eq!(throttle_address(ip("203.0.113.9")), ip("203.0.113.9"));
+        assert_eq!(throttle_address(ip("::ffff:203.0.113.9")), ip("203.0.113.9"));
+    }
+}

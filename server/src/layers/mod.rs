@@ -1,0 +1,46 @@
+//! The HTTP layers every request passes, one job each, the same for every door: the REST API,
+//! server functions, pages and static files.
+//!
+//! From the outside in:
+//! 1. [`telemetry`](crate::telemetry): one log line per request;
+//! 2. [`security_headers`]: CSP for non-pages, nosniff, framing, referrer, HSTS when configured;
+//! 3. [`api_errors`]: refusals written as plain text by inner layers become our JSON error body;
+//! 4. [`cache`]: `/api` answers are never cached;
+//! 5. a timeout: a request still running after [`REQUEST_TIMEOUT`] gets 408;
+//! 6. [`body_limit`]: a body over [`BODY_LIMIT_BYTES`] gets 413, announced or chunked;
+//! 7. [`server_fns`]: server functions take JSON only, never redirect, and answer with their
+//!    error's status;
+//! 8. the router.
+
+pub mod api_errors;
+pub mod body_limit;
+pub mod cache;
+pub mod security_headers;
+pub mod server_fns;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::timeout::TimeoutLayer;
+
+use app::ssr::state::Profile;
+
+/// Largest request body accepted anywhere: 64 KiB is far more than any form of this app needs.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// A request running longer than this is answered 408 and dropped.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Wraps `router` in every layer, in the order above.
+pub fn apply(router: Router, profile: Profile) -> Router {
+    // `Router::layer` wraps what is already there: the first call here is the innermost layer.
+    router
+        .layer(axum::middleware::from_fn(server_fns::guard))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(body_limit::bounded))
+        .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(axum::middleware::from_fn(cache::no_store_for_api))
+        .layer(axum::middleware::from_fn(api_errors::as_json))
+        .layer(axum::middleware::from_fn_with_state(profile, security_headers::add))
+        .layer(crate::telemetry::trace_layer())
+}
