@@ -182,7 +182,9 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                     {entries.into_iter().map(|entry| view! {
                         <tr>
                             <td data-label="When">{time::local(entry.at)}</td>
-                            <td data-label="Event">{entry.event.label()}</td>
+                            <td data-label="Event">{entry.event.label()}
+                                {(entry.count > 1).then(|| view! { <span class="count">{format!(" ×{}", entry.count)}</span> })}
+                            </td>
                             <AuditCell label="By" value=entry.actor/>
                             <AuditCell label="Account" value=entry.subject.or(entry.login)/>
                             <AuditCell label="Address" value=entry.address/>
