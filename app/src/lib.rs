@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod model;
+pub mod requests;
 pub mod roles;
 pub mod ui;
 pub mod validation;

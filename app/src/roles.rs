@@ -3,12 +3,13 @@
 use serde::{Deserialize, Serialize};
 
 /// A role a user holds. Stored as the PostgreSQL enum `user_role`; sent as `"user"`, `"pm"`, `"admin"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "user_role", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Every account: sees the User board.
+    /// Every account: sees the User board. The role an account gets when none is asked for.
+    #[default]
     User,
     /// Project manager: also sees the Management board.
     Pm,
@@ -56,9 +57,10 @@ impl std::fmt::Display for Role {
 }
 
 /// A protected area of the app and the role that opens it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Board {
-    /// Every signed-in user.
+    /// Every signed-in user (the first board, where a signed-in visitor lands).
+    #[default]
     User,
     /// PM or Admin.
     Management,

@@ -193,6 +193,11 @@ pub fn password_error(password: &str) -> Option<String> {
     }
 }
 
+/// The problem with a repeated password, if it differs from the one it confirms.
+pub fn confirmation_error(repeated: &str, wanted: &str) -> Option<String> {
+    (repeated != wanted).then(|| "The two new passwords differ.".to_owned())
+}
+
 /// Refuses a password equal to the account's own username or email (ignoring case and spaces
 /// around them): the first thing anyone guesses.
 pub fn password_matches_identity(password: &str, username: &str, email: &str) -> Option<String> {

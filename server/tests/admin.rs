@@ -83,7 +83,10 @@ async fn lists_users_paginated_and_searchable(pool: PgPool) {
     // LIKE wildcards are literal: "%" and "_" match only themselves.
     assert_eq!(call(&app, Method::GET, "/api/admin/users?q=%25", &token, None).await.body["total"], 0);
     assert_eq!(call(&app, Method::GET, "/api/admin/users?q=_", &token, None).await.body["total"], 0);
-    call(&app, Method::GET, "/api/admin/users?page=two", &token, None).await.assert_error(400, "bad_request");
+    let answer = call(&app, Method::GET, "/api/admin/users?page=two&perPage=1.5", &token, None).await;
+    answer.assert_error(422, "validation");
+    assert_eq!(answer.body["fields"]["page"], "Page must be a whole number.");
+    assert_eq!(answer.body["fields"]["perPage"], "perPage must be a whole number.");
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

@@ -77,8 +77,10 @@ async fn sign_up_applies_the_role_policy(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
-async fn malformed_calls_are_400_not_500(pool: PgPool) {
+async fn malformed_calls_are_4xx_not_500(pool: PgPool) {
     let app = spawn(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    let token = app.token("adam").await;
     let answer = app
         .send(
             app.request(Method::POST, "/api/fn/sign-in")
@@ -86,8 +88,44 @@ async fn malformed_calls_are_400_not_500(pool: PgPool) {
                 .body("{oops"),
         )
         .await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{:?}", answer);
-    assert!(answer.body["error"].is_string());
-    let answer = call(&app, "board", json!({ "board": "Root" }), None).await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{:?}", answer);
+    answer.assert_error(400, "bad_request");
+    // Arguments of the wrong type or value are named, as REST names fields.
+    let answer = call(&app, "board", json!({ "board": "Root" }), Some(&token)).await;
+    answer.assert_error(422, "validation");
+    assert!(answer.body["fields"]["board"].is_string(), "{}", answer.body);
+    let answer = call(&app, "sign-in", json!({ "username": ["adam"], "password": 7 }), None).await;
+    answer.assert_error(422, "validation");
+    assert_eq!(answer.body["fields"]["username"], "Username must be a string.");
+    assert_eq!(answer.body["fields"]["password"], "Password must be a string.");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_same_mistake_gets_the_same_answer_from_both_doors(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    let token = app.token("adam").await;
+    let mistakes = [
+        json!({ "name": 12, "username": "ok_user", "email": "ok@example.com", "password": "correct-horse-battery" }),
+        json!({ "name": "Ok", "username": true, "email": ["x"], "password": null, "roles": "admin" }),
+        json!({ "name": { "first": "A" }, "username": "a", "email": 1e308, "password": "short", "roles": [1] }),
+    ];
+    for body in mistakes {
+        let rest = app.post("/api/auth/signup", &body).await;
+        let function = call(&app, "sign-up", json!({ "form": body }), None).await;
+        rest.assert_error(422, "validation");
+        assert_eq!(function.status, rest.status, "{body}");
+        assert_eq!(function.body, rest.body, "{body}");
+    }
+    let change = json!({ "currentPassword": 1, "newPassword": false });
+    let rest = app.post_bearer("/api/auth/password", &token, &change).await;
+    let function = call(&app, "change-password", json!({ "change": change }), Some(&token)).await;
+    rest.assert_error(422, "validation");
+    assert_eq!((function.status, &function.body), (rest.status, &rest.body));
+    assert_eq!(rest.body["fields"]["currentPassword"], "Current password must be a string.");
+    let signin = json!({ "username": 5, "password": "x" });
+    let rest = app.post("/api/auth/signin", &signin).await;
+    let function = call(&app, "sign-in", signin, None).await;
+    assert_eq!((rest.status.as_u16(), function.status.as_u16()), (422, 422));
+    assert_eq!(rest.body["fields"], function.body["fields"]);
+    assert_eq!(app.user_count().await, 1);
 }

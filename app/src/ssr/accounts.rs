@@ -14,6 +14,7 @@ use super::throttle::{Scope, Slot, ThrottleKey};
 use super::users;
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, BoardContent, PasswordChange, PublicUser, Session};
+use crate::requests::{PasswordChangeRequest, SigninRequest, SignupRequest};
 use crate::roles::{Board, Role};
 use crate::validation::{
     FieldErrors, SignupForm, ValidSignup, password_error, password_matches_identity, signin_password_error,
@@ -29,15 +30,16 @@ pub fn may_choose_roles(policy: SignupPolicy, actor: Option<&AuthUser>) -> bool 
 /// for anyone but an admin, the per-address sign-up limit.
 ///
 /// # Errors
-/// `Validation` (every bad field), `RoleNotAllowed` (pm/admin asked without the right),
+/// `Validation` (every bad or mistyped field), `RoleNotAllowed` (pm/admin asked without the right),
 /// `RateLimited` (too many sign-ups from this address), `UsernameTaken`/`EmailTaken`, or `Internal`.
 pub async fn sign_up(
     state: &AppState,
-    form: &SignupForm,
+    request: SignupRequest,
     actor: Option<&AuthUser>,
     address: IpAddr,
 ) -> Result<PublicUser> {
-    let signup = validate(form)?;
+    let (form, type_errors) = request.read();
+    let signup = validate(&form, type_errors)?;
     if signup.roles.iter().any(|role| role.is_privileged()) && !may_choose_roles(state.signup, actor) {
         return Err(AppError::RoleNotAllowed);
     }
@@ -66,23 +68,25 @@ pub async fn sign_up(
 /// # Errors
 /// As [`sign_up`], without `RoleNotAllowed` and `RateLimited`.
 pub async fn create(state: &AppState, form: &SignupForm) -> Result<PublicUser> {
-    let signup = validate(form)?;
+    let signup = validate(form, FieldErrors::new())?;
     users::ensure_available(&state.pool, &signup.username, &signup.email).await?;
     insert(state, &signup, None).await
 }
 
-/// The shared rules plus the server-only common-password list, all fields reported at once.
-fn validate(form: &SignupForm) -> Result<ValidSignup> {
-    let common = common_password_error(&form.password);
-    match (validate_signup(form), common) {
-        (Ok(valid), None) => Ok(valid),
-        (Ok(_), Some(message)) => Err(AppError::invalid_field("password", message)),
-        (Err(mut fields), common) => {
-            if let Some(message) = common {
-                fields.entry("password".to_owned()).or_insert(message);
-            }
-            Err(fields.into())
-        }
+/// The shared rules plus the server-only common-password list, all fields reported at once:
+/// fields of the wrong type (their message wins: it is the cause) and every other problem.
+fn validate(form: &SignupForm, type_errors: FieldErrors) -> Result<ValidSignup> {
+    let (valid, mut problems) = match validate_signup(form) {
+        Ok(valid) => (Some(valid), FieldErrors::new()),
+        Err(problems) => (None, problems),
+    };
+    if let Some(message) = common_password_error(&form.password) {
+        problems.entry("password".to_owned()).or_insert(message);
+    }
+    problems.extend(type_errors);
+    match valid {
+        Some(valid) if problems.is_empty() => Ok(valid),
+        _ => Err(problems.into()),
     }
 }
 
@@ -106,7 +110,9 @@ async fn insert(state: &AppState, signup: &ValidSignup, actor: Option<&PublicUse
 /// `TooManyAttempts` when throttled; `InvalidCredentials` for an unknown account or a wrong
 /// password, after the same bcrypt work either way; `AccountDisabled` for a right password on a
 /// disabled account; `Internal` when the database or hashing fails.
-pub async fn sign_in(state: &AppState, login: &str, password: &str, address: IpAddr) -> Result<Session> {
+pub async fn sign_in(state: &AppState, request: SigninRequest, address: IpAddr) -> Result<Session> {
+    let (login, password) = request.read()?;
+    let (login, password) = (login.as_str(), password.as_str());
     if login.trim().is_empty() || password.is_empty() {
         return Err(validate_signin(login, password).err().unwrap_or_default().into());
     }
@@ -203,9 +209,10 @@ pub async fn sign_out_everywhere(state: &AppState, caller: &AuthUser, address: I
 pub async fn change_password(
     state: &AppState,
     caller: &AuthUser,
-    change: &PasswordChange,
+    request: PasswordChangeRequest,
     address: IpAddr,
 ) -> Result<Session> {
+    let change = &request.read()?;
     let user = &caller.user;
     let mut problems = FieldErrors::new();
     if let Some(message) = new_password_problem(change, user) {

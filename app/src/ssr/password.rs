@@ -49,11 +49,6 @@ impl PasswordHasher {
         Ok(PasswordHasher { cost, permits: Arc::new(Semaphore::new(parallelism.max(1))), dummy_hash })
     }
 
-    /// The bcrypt cost in use.
-    pub fn cost(&self) -> u32 {
-        self.cost
-    }
-
     /// Hashes `password` with a fresh salt.
     ///
     /// # Errors

@@ -26,8 +26,8 @@ pub fn add_error_headers(err: &AppError, headers: &mut HeaderMap) {
     }
 }
 
-/// A response for `err` with a given JSON `body` (callers may add fields to the standard body).
-pub fn error_response(err: &AppError, body: serde_json::Value) -> Response {
+/// A response for `err` with a given JSON `body` (a shape that adds fields to the standard body).
+pub fn error_response(err: &AppError, body: impl serde::Serialize) -> Response {
     let mut response = (status_of(err), Json(body)).into_response();
     add_error_headers(err, response.headers_mut());
     response
@@ -35,7 +35,6 @@ pub fn error_response(err: &AppError, body: serde_json::Value) -> Response {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_value(&self).unwrap_or_default();
-        error_response(&self, body)
+        error_response(&self, &self)
     }
 }

@@ -1,88 +1,158 @@
-//! Form building blocks: labelled fields with their messages, the alert, the submit button.
+//! The form kit: every form is built from these, so each behaves the same way.
 //!
-//! A field's message appears once the field has been left (or the form submitted) and then follows
-//! every keystroke; the message is tied to the input with `aria-describedby` and the input is marked
-//! `aria-invalid`, so screen readers announce both.
+//! - A [`Form`] owns its [`Input`]s; each input is registered with its wire name (the key the
+//!   server uses in `fields`) and its rule, a function from `validation.rs`, stated once and used
+//!   both for the message beside the field and for the check before submitting.
+//! - A field's message appears once the field has been left (or a submit tried) and then follows
+//!   every keystroke; the message is tied to the input with `aria-describedby` and the input is
+//!   marked `aria-invalid`, so screen readers announce both.
+//! - The server's answer goes through [`Form::refuse`]: per-field messages land on their fields,
+//!   anything else in the form's alert.
+//! - Whether a request is in flight is the action's own `pending()`, shown by [`SubmitButton`].
 
 use leptos::prelude::*;
 
-use crate::validation::FieldErrors;
+use crate::error::AppError;
 
-/// The state of one text field.
+/// A rule: the problem with a value, if any. It may read other inputs (a confirmation reads the
+/// field it must match), and the message then follows them too.
+pub type Rule = Callback<String, Option<String>>;
+
+/// One input of a [`Form`].
 #[derive(Clone, Copy)]
-pub struct FieldState {
-    /// What the person typed.
-    pub value: RwSignal<String>,
-    /// Left at least once: from then on its message is shown.
-    pub touched: RwSignal<bool>,
-    /// The server's message for this field, cleared as soon as the field changes.
-    pub server_error: RwSignal<Option<String>>,
+pub struct Input {
+    /// The field's name in requests and in the server's `fields` (`"newPassword"`).
+    pub name: &'static str,
+    value: RwSignal<String>,
+    touched: RwSignal<bool>,
+    server_error: RwSignal<Option<String>>,
+    rule: Rule,
 }
 
-impl FieldState {
-    /// An empty field.
-    pub fn new(initial: String) -> Self {
-        FieldState {
-            value: RwSignal::new(initial),
-            touched: RwSignal::new(false),
-            server_error: RwSignal::new(None),
-        }
-    }
-
+impl Input {
     /// The current value (untracked, for submitting).
     pub fn get(&self) -> String {
         self.value.get_untracked()
     }
+
+    /// The current value, tracked (for rules that depend on this input).
+    pub fn watch(&self) -> String {
+        self.value.get()
+    }
+
+    /// Replaces the value (a value carried over from another page, a reset).
+    pub fn set(&self, value: String) {
+        self.value.set(value);
+        self.server_error.set(None);
+    }
+
+    /// The message to show, if any (tracked).
+    fn message(&self, submitted: bool) -> Option<String> {
+        let shown = self.touched.get() || submitted;
+        let value = self.value.get();
+        self.server_error.get().or_else(|| if shown { self.rule.run(value) } else { None })
+    }
 }
 
-/// Form-wide state: whether a submit was tried, a request is in flight, and the alert text.
+/// A form: its inputs, whether a submit was tried, and the alert for the server's answer.
 #[derive(Clone, Copy)]
-pub struct FormState {
-    /// A submit was attempted: every field shows its message.
-    pub submitted: RwSignal<bool>,
-    /// A request is in flight: the button is disabled.
-    pub pending: RwSignal<bool>,
-    /// The server's answer when it is not about one field (taken username, wrong password).
-    pub alert: RwSignal<Option<String>>,
+pub struct Form {
+    submitted: RwSignal<bool>,
+    alert: RwSignal<Option<String>>,
+    inputs: StoredValue<Vec<Input>>,
 }
 
-impl FormState {
-    /// A fresh form.
+impl Form {
+    /// An empty form.
     pub fn new() -> Self {
-        FormState {
+        Form {
             submitted: RwSignal::new(false),
-            pending: RwSignal::new(false),
             alert: RwSignal::new(None),
+            inputs: StoredValue::new(Vec::new()),
         }
     }
 
-    /// Marks a submit attempt; returns `false` when one is already in flight (no double submits).
+    /// Adds an input named `name` (its wire name) checked by `rule`.
+    pub fn input(
+        &self,
+        name: &'static str,
+        rule: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Input {
+        let input = Input {
+            name,
+            value: RwSignal::new(String::new()),
+            touched: RwSignal::new(false),
+            server_error: RwSignal::new(None),
+            rule: Callback::new(move |value: String| rule(&value)),
+        };
+        self.inputs.update_value(|inputs| inputs.push(input));
+        input
+    }
+
+    /// Starts a submit: every field shows its message and the alert clears. Returns whether every
+    /// input passes its rule, i.e. whether the request should be sent.
     pub fn begin(&self) -> bool {
-        if self.pending.get_untracked() {
-            return false;
-        }
         self.submitted.set(true);
         self.alert.set(None);
-        true
+        // Rules may read other inputs: here only their current values matter, nothing is tracked.
+        untrack(|| {
+            self.inputs.with_value(|inputs| {
+                inputs
+                    .iter()
+                    .all(|input| input.server_error.get().is_none() && input.rule.run(input.get()).is_none())
+            })
+        })
+    }
+
+    /// Empties every input and forgets the submit (after a success that stays on the page).
+    pub fn reset(&self) {
+        self.inputs.with_value(|inputs| {
+            for input in inputs {
+                input.value.set(String::new());
+                input.touched.set(false);
+                input.server_error.set(None);
+            }
+        });
+        self.submitted.set(false);
+        self.alert.set(None);
+    }
+
+    /// Shows the server's refusal: per-field messages on their inputs, the rest in the alert.
+    pub fn refuse(&self, err: &AppError) {
+        let field_of =
+            |name: &str| self.inputs.with_value(|inputs| inputs.iter().find(|i| i.name == name).copied());
+        let mut unclaimed = Vec::new();
+        match err {
+            AppError::Validation { fields } => {
+                for (name, message) in fields {
+                    match field_of(name) {
+                        Some(input) => input.server_error.set(Some(message.clone())),
+                        None => unclaimed.push(message.clone()),
+                    }
+                }
+            }
+            AppError::UsernameTaken | AppError::EmailTaken => {
+                let name = if *err == AppError::UsernameTaken { "username" } else { "email" };
+                if let Some(input) = field_of(name) {
+                    input.server_error.set(Some(err.to_string()));
+                }
+                unclaimed.push(err.to_string());
+            }
+            other => unclaimed.push(other.to_string()),
+        }
+        self.alert.set(unclaimed.into_iter().next());
+    }
+
+    /// Shows a sentence in the form's alert.
+    pub fn say(&self, text: impl Into<String>) {
+        self.alert.set(Some(text.into()));
     }
 }
 
-impl Default for FormState {
+impl Default for Form {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Puts the server's per-field messages on their fields; returns the ones no field claimed.
-pub fn apply_server_errors(errors: &FieldErrors, fields: &[(&str, FieldState)]) -> Vec<String> {
-    let mut unclaimed = Vec::new();
-    for (name, message) in errors {
-        match fields.iter().find(|(field, _)| field == name) {
-            Some((_, state)) => state.server_error.set(Some(message.clone())),
-            None => unclaimed.push(message.clone()),
-        }
-    }
-    unclaimed
 }
 
 /// A labelled input with its validation message.
@@ -90,14 +160,10 @@ pub fn apply_server_errors(errors: &FieldErrors, fields: &[(&str, FieldState)]) 
 pub fn TextField(
     /// Visible label (also the accessible name).
     label: &'static str,
-    /// Field name, used for the element ids.
-    name: &'static str,
-    /// The field's state.
-    state: FieldState,
-    /// The form (to know whether a submit was tried).
-    form: FormState,
-    /// The client-side rule for this field.
-    check: fn(&str) -> Option<String>,
+    /// The input.
+    input: Input,
+    /// Its form (to know whether a submit was tried).
+    form: Form,
     /// `type` attribute.
     #[prop(default = "text")]
     kind: &'static str,
@@ -108,30 +174,23 @@ pub fn TextField(
     #[prop(optional)]
     hint: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = format!("field-{}", kebab(input.name));
     let message_id = format!("{id}-message");
     let hint_id = format!("{id}-hint");
-    let message = Memo::new(move |_| {
-        let shown = state.touched.get() || form.submitted.get();
-        let value = state.value.get();
-        state.server_error.get().or_else(|| if shown { check(&value) } else { None })
-    });
+    let message = Memo::new(move |_| input.message(form.submitted.get()));
     let described_by = if hint.is_some() { format!("{message_id} {hint_id}") } else { message_id.clone() };
     view! {
-        <div class="field" class:invalid=move || message.get().is_some()>
+        <div class="field" class:invalid=move || message.with(Option::is_some)>
             <label for=id.clone()>{label}</label>
             <input
                 id=id
-                name=name
+                name=input.name
                 type=kind
                 autocomplete=autocomplete
-                prop:value=move || state.value.get()
-                on:input=move |ev| {
-                    state.value.set(event_target_value(&ev));
-                    state.server_error.set(None);
-                }
-                on:blur=move |_| state.touched.set(true)
-                aria-invalid=move || if message.get().is_some() { "true" } else { "false" }
+                prop:value=move || input.value.get()
+                on:input=move |ev| input.set(event_target_value(&ev))
+                on:blur=move |_| input.touched.set(true)
+                aria-invalid=move || if message.with(Option::is_some) { "true" } else { "false" }
                 aria-describedby=described_by
             />
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
@@ -140,9 +199,23 @@ pub fn TextField(
     }
 }
 
+/// `newPassword` → `new-password`: element ids in the page's style.
+fn kebab(name: &str) -> String {
+    let mut id = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            id.push('-');
+            id.push(c.to_ascii_lowercase());
+        } else {
+            id.push(c);
+        }
+    }
+    id
+}
+
 /// The form's alert: the server's answer, announced by screen readers as soon as it appears.
 #[component]
-pub fn FormAlert(form: FormState) -> impl IntoView {
+pub fn FormAlert(form: Form) -> impl IntoView {
     view! {
         <div class="alert" role="alert" class:empty=move || form.alert.with(Option::is_none)>
             {move || form.alert.get()}
@@ -150,18 +223,41 @@ pub fn FormAlert(form: FormState) -> impl IntoView {
     }
 }
 
-/// The submit button: disabled and saying so while the request is in flight.
+/// The submit button: disabled and saying so while the request is in flight, and until the app
+/// is live (before hydration a click would submit the form natively).
 #[component]
-pub fn SubmitButton(form: FormState, label: &'static str, busy_label: &'static str) -> impl IntoView {
+pub fn SubmitButton(
+    /// The action's `pending()`.
+    #[prop(into)]
+    pending: Signal<bool>,
+    /// The label at rest.
+    label: &'static str,
+    /// The label while the request is in flight.
+    busy_label: &'static str,
+    /// `"primary"` (default) or `"danger"`.
+    #[prop(default = "primary")]
+    class: &'static str,
+) -> impl IntoView {
     let hydrated = expect_context::<super::Hydrated>().0;
     view! {
         <button
             type="submit"
-            class="primary"
-            disabled=move || form.pending.get() || !hydrated.get()
-            aria-busy=move || if form.pending.get() { "true" } else { "false" }
+            class=class
+            disabled=move || pending.get() || !hydrated.get()
+            aria-busy=move || if pending.get() { "true" } else { "false" }
         >
-            {move || if form.pending.get() { busy_label } else { label }}
+            {move || if pending.get() { busy_label } else { label }}
         </button>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kebab;
+
+    #[test]
+    fn wire_names_become_ids() {
+        assert_eq!(kebab("newPassword"), "new-password");
+        assert_eq!(kebab("username"), "username");
     }
 }

@@ -38,6 +38,8 @@ pub struct Notice {
 pub struct SessionContext {
     state: RwSignal<AuthState>,
     notice: RwSignal<Option<Notice>>,
+    /// Signs out on the server, then here (see [`SessionContext::end`]).
+    end: Action<(), ()>,
 }
 
 /// The session handle provided by [`provide_session`].
@@ -47,7 +49,17 @@ pub fn use_session() -> SessionContext {
 
 /// Creates the session state, provides it to the app and, in the browser, restores it.
 pub fn provide_session() -> SessionContext {
-    let session = SessionContext { state: RwSignal::new(AuthState::Unknown), notice: RwSignal::new(None) };
+    let state = RwSignal::new(AuthState::Unknown);
+    let notice = RwSignal::new(None);
+    // The local sign-out happens even when the server cannot be reached.
+    let end = Action::new_local(move |_: &()| async move {
+        let _ = crate::api::sign_out().await;
+        #[cfg(feature = "hydrate")]
+        browser::store(None);
+        notice.set(None);
+        state.set(AuthState::SignedOut);
+    });
+    let session = SessionContext { state, notice, end };
     provide_context(session);
     #[cfg(feature = "hydrate")]
     browser::restore(session);
@@ -110,11 +122,7 @@ impl SessionContext {
     /// Signs out on the server (this token stops working at once), then here. The local sign-out
     /// happens even when the server cannot be reached.
     pub fn end(&self) {
-        let session = *self;
-        leptos::task::spawn_local(async move {
-            let _ = crate::api::sign_out().await;
-            session.sign_out(None);
-        });
+        self.end.dispatch(());
     }
 
     /// Replaces the stored user with a fresher copy (roles may have changed).
@@ -148,7 +156,6 @@ pub fn stored_token() -> Option<String> {
 mod browser {
     use gloo_storage::{LocalStorage, Storage};
     use leptos::prelude::*;
-    use leptos::task::spawn_local;
 
     use super::{AuthState, STORAGE_KEY, SessionContext};
     use crate::model::Session;
@@ -176,22 +183,33 @@ mod browser {
 
     /// Restores the stored session after hydration, verifies it, and keeps tabs and expiry in sync.
     pub fn restore(session: SessionContext) {
+        // The token restored from storage, once it is: the server is asked about it, since it may
+        // have been revoked or tampered with, or its user's roles changed since it was stored.
+        let restored = RwSignal::new(None::<String>);
+        let verdict = LocalResource::new(move || {
+            let token = restored.get();
+            async move {
+                match token {
+                    Some(_) => Some(crate::api::me().await),
+                    None => None,
+                }
+            }
+        });
+        Effect::new(move |_| match verdict.get().flatten() {
+            Some(Ok(user)) => session.refresh_user(user),
+            Some(Err(err)) => {
+                session.check(err);
+            }
+            None => {}
+        });
         Effect::new(move |_| {
             match load() {
                 Some(stored) if stored.expires_at <= now_secs() => {
                     session.sign_out(Some("Your session has expired. Sign in again.".into()));
                 }
                 Some(stored) => {
+                    restored.set(Some(stored.access_token.clone()));
                     session.state.set(AuthState::SignedIn(stored));
-                    // The token may be revoked, tampered with or its roles changed: ask the server.
-                    spawn_local(async move {
-                        match crate::api::me().await {
-                            Ok(user) => session.refresh_user(user),
-                            Err(err) => {
-                                session.check(err);
-                            }
-                        }
-                    });
                 }
                 // Storage holds nothing usable (or garbage): clear it.
                 None => {

@@ -3,50 +3,69 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use app::error::AppError;
 use app::model::{AdminUser, UserPage};
+use app::requests::RoleRequest;
 use app::roles::Role;
 use app::ssr::address::ClientAddr;
 use app::ssr::admin;
 use app::ssr::auth::AuthUser;
 use app::ssr::state::AppState;
+use app::validation::FieldErrors;
 
-use super::json::{Fields, JsonObject};
+use super::bodies::AuditLog;
+use super::extract::JsonBody;
 
-/// Query string of the user list.
-#[derive(Debug, Deserialize)]
+/// Query string of the user list, read as text so a bad number is named, not a bare 400.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     /// Part of a username or email.
     #[serde(default)]
     q: String,
-    /// Page, from 1.
-    #[serde(default = "first_page")]
-    page: i64,
-    /// Page size, 1 to 100.
-    #[serde(default = "default_per_page")]
-    per_page: i64,
+    /// Page, from 1 (default 1).
+    page: Option<String>,
+    /// Page size, 1 to 100 (default 10).
+    per_page: Option<String>,
 }
 
-fn first_page() -> i64 {
-    1
-}
-
-fn default_per_page() -> i64 {
-    admin::DEFAULT_PER_PAGE
+/// Query string of the audit log.
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    /// How many entries, 1 to 200 (default 20).
+    limit: Option<String>,
 }
 
 /// `GET /api/admin/users?q=&page=&perPage=`.
 pub async fn users(
     State(state): State<AppState>,
     caller: AuthUser,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Json<UserPage>, AppError> {
-    let Query(query) = query.map_err(|_| AppError::bad_request("page and perPage must be whole numbers."))?;
-    admin::list_users(&state, &caller, &query.q, query.page, query.per_page).await.map(Json)
+    let mut problems = FieldErrors::new();
+    let page = number(&mut problems, "page", "Page", query.page, 1);
+    let per_page = number(&mut problems, "perPage", "perPage", query.per_page, admin::DEFAULT_PER_PAGE);
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    admin::list_users(&state, &caller, &query.q, page, per_page).await.map(Json)
+}
+
+/// `GET /api/admin/audit?limit=`: the newest entries first.
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<AuditLog>, AppError> {
+    let mut problems = FieldErrors::new();
+    let limit = number(&mut problems, "limit", "limit", query.limit, admin::DEFAULT_AUDIT_ENTRIES);
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    let entries = admin::audit_log(&state, &caller, limit).await?;
+    Ok(Json(AuditLog { entries }))
 }
 
 /// `POST /api/admin/users/{id}/roles` `{"role": "pm" | "admin"}`: grants the role.
@@ -55,15 +74,9 @@ pub async fn grant(
     ClientAddr(address): ClientAddr,
     caller: AuthUser,
     Path(id): Path<String>,
-    body: JsonObject,
+    JsonBody(request): JsonBody<RoleRequest>,
 ) -> Result<Json<AdminUser>, AppError> {
-    let mut fields = Fields::new(body);
-    let role = fields.text("role");
-    let errors = fields.into_errors();
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let role = parse_role(&role)?;
+    let role = request.read()?;
     admin::set_role(&state, &caller, user_id(&id)?, role, true, address).await.map(Json)
 }
 
@@ -74,7 +87,8 @@ pub async fn revoke(
     caller: AuthUser,
     Path((id, role)): Path<(String, String)>,
 ) -> Result<Json<AdminUser>, AppError> {
-    let role = parse_role(&role)?;
+    let role = Role::parse(&role)
+        .ok_or_else(|| AppError::invalid_field("role", "Unknown role: choose pm or admin."))?;
     admin::set_role(&state, &caller, user_id(&id)?, role, false, address).await.map(Json)
 }
 
@@ -98,30 +112,18 @@ pub async fn enable(
     admin::set_disabled(&state, &caller, user_id(&id)?, false, address).await.map(Json)
 }
 
-/// Query string of the audit log.
-#[derive(Debug, Deserialize)]
-pub struct AuditQuery {
-    /// How many entries, 1 to 200 (default 20).
-    limit: Option<i64>,
-}
-
-/// `GET /api/admin/audit?limit=`: the newest entries first.
-pub async fn audit(
-    State(state): State<AppState>,
-    caller: AuthUser,
-    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, AppError> {
-    let Query(query) = query.map_err(|_| AppError::bad_request("limit must be a whole number."))?;
-    let entries =
-        admin::audit_log(&state, &caller, query.limit.unwrap_or(admin::DEFAULT_AUDIT_ENTRIES)).await?;
-    Ok(Json(json!({ "entries": entries })))
-}
-
 /// A user id from the path: anything but a UUID is simply not a user (404).
 fn user_id(raw: &str) -> Result<Uuid, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
-fn parse_role(raw: &str) -> Result<Role, AppError> {
-    Role::parse(raw).ok_or_else(|| AppError::invalid_field("role", "Unknown role: choose pm or admin."))
+/// A whole number from the query string, or `default` when absent; a message when it is not one.
+fn number(problems: &mut FieldErrors, name: &str, label: &str, raw: Option<String>, default: i64) -> i64 {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => default,
+        Some(text) => text.parse().unwrap_or_else(|_| {
+            problems.insert(name.to_owned(), format!("{label} must be a whole number."));
+            default
+        }),
+    }
 }

@@ -3,8 +3,9 @@
 mod admin;
 mod auth;
 mod boards;
+mod bodies;
+mod extract;
 mod health;
-pub mod json;
 
 use axum::Router;
 use axum::routing::{any, delete, get, post};

@@ -1,15 +1,30 @@
 //! The Admin board's tools: find users, grant and revoke PM/Admin, disable accounts, read the audit
 //! log. The server checks every call (these are public endpoints); the page only offers them.
+//!
+//! The user list and the log are resources keyed on what they show (search, page) and on the
+//! change action's `version()`, so both are read again after every change, and an older answer
+//! arriving after a newer search can never replace it.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api;
-use crate::error::AppError;
 use crate::model::{AdminUser, AuditEntry, UserPage};
 use crate::roles::Role;
 use crate::ui::session::use_session;
 use crate::ui::time;
+
+/// A change an admin asks for, and the sentence said when it is done.
+#[derive(Clone)]
+struct Change {
+    what: ChangeKind,
+    done: String,
+}
+
+#[derive(Clone, Copy)]
+enum ChangeKind {
+    Role(uuid::Uuid, Role, bool),
+    Disabled(uuid::Uuid, bool),
+}
 
 /// Users, their roles and state, and the audit log.
 #[component]
@@ -17,42 +32,40 @@ pub fn AdminTools() -> impl IntoView {
     let session = use_session();
     let query = RwSignal::new(String::new());
     let page = RwSignal::new(1_i64);
-    // Bumped after every change so the list and the log are read again.
-    let version = RwSignal::new(0_u32);
-    let users = RwSignal::new(None::<Result<UserPage, AppError>>);
-    let audit = RwSignal::new(None::<Result<Vec<AuditEntry>, AppError>>);
-    let status = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None::<String>);
 
-    Effect::new(move |_| {
-        let (query, page) = (query.get(), page.get());
-        version.track();
-        spawn_local(async move {
-            users.set(Some(api::admin_users(query, page).await.map_err(|err| session.check(err))));
-            audit.set(Some(api::admin_audit().await.map_err(|err| session.check(err))));
-        });
-    });
-
-    let act = move |description: String, call: Action| {
-        failure.set(None);
-        spawn_local(async move {
-            let result = match call {
-                Action::Role(user, role, grant) => api::admin_set_role(user, role, grant).await,
-                Action::Disabled(user, disabled) => api::admin_set_disabled(user, disabled).await,
+    let change = Action::new_local(move |change: &Change| {
+        let change = change.clone();
+        async move {
+            let result = match change.what {
+                ChangeKind::Role(user, role, grant) => {
+                    api::admin_set_role(user.into(), role.into(), grant.into()).await
+                }
+                ChangeKind::Disabled(user, disabled) => {
+                    api::admin_set_disabled(user.into(), disabled.into()).await
+                }
             };
-            match result {
-                Ok(_) => status.set(Some(description)),
-                Err(err) => failure.set(Some(session.check(err).to_string())),
-            }
-            version.update(|v| *v += 1);
-        });
-    };
+            result.map(|_| change.done).map_err(|err| session.check(err))
+        }
+    });
+    let users = LocalResource::new(move || {
+        let (query, page) = (query.get(), page.get());
+        change.version().track();
+        async move { api::admin_users(query.into(), page.into()).await.map_err(|err| session.check(err)) }
+    });
+    let audit = LocalResource::new(move || {
+        change.version().track();
+        async move { api::admin_audit().await.map_err(|err| session.check(err)) }
+    });
+    let outcome = move || change.value().get();
 
     let search_input = RwSignal::new(String::new());
     let on_search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         page.set(1);
         query.set(search_input.get_untracked());
+    };
+    let act = move |what: ChangeKind, done: String| {
+        change.dispatch(Change { what, done });
     };
 
     view! {
@@ -65,40 +78,37 @@ pub fn AdminTools() -> impl IntoView {
                 <button type="submit">"Search"</button>
             </div>
         </form>
-        <p class="notice-inline" role="status">{move || status.get()}</p>
-        <p class="alert" role="alert" class:empty=move || failure.with(Option::is_none)>{move || failure.get()}</p>
-        {move || match users.get() {
-            None => view! { <p class="loading">"Loading users…"</p> }.into_any(),
-            Some(Err(err)) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
-            Some(Ok(list)) if list.users.is_empty() => view! {
-                <p class="aside">{match query.get_untracked() {
-                    searched if searched.is_empty() => "No users yet.".to_string(),
-                    searched => format!("No user matches “{searched}”."),
-                }}</p>
-            }.into_any(),
-            Some(Ok(list)) => view! { <UserTable list=list page=page act=act/> }.into_any(),
-        }}
+        <p class="notice-inline" role="status">{move || outcome().and_then(Result::ok)}</p>
+        <p class="alert" role="alert" class:empty=move || !matches!(outcome(), Some(Err(_)))>
+            {move || outcome().and_then(Result::err).map(|err| err.to_string())}
+        </p>
+        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+            {move || users.get().map(|result| match result {
+                Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+                Ok(list) if list.users.is_empty() => view! {
+                    <p class="aside">{match query.get_untracked() {
+                        searched if searched.is_empty() => "No users yet.".to_string(),
+                        searched => format!("No user matches “{searched}”."),
+                    }}</p>
+                }.into_any(),
+                Ok(list) => view! { <UserTable list=list page=page act=act/> }.into_any(),
+            })}
+        </Transition>
         <h2>"Latest activity"</h2>
-        {move || match audit.get() {
-            None => view! { <p class="loading">"Loading activity…"</p> }.into_any(),
-            Some(Err(err)) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
-            Some(Ok(entries)) => view! { <AuditTable entries=entries/> }.into_any(),
-        }}
+        <Transition fallback=|| view! { <p class="loading">"Loading activity…"</p> }>
+            {move || audit.get().map(|result| match result {
+                Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+                Ok(entries) => view! { <AuditTable entries=entries/> }.into_any(),
+            })}
+        </Transition>
     }
-}
-
-/// A change an admin asks for.
-#[derive(Clone, Copy)]
-enum Action {
-    Role(uuid::Uuid, Role, bool),
-    Disabled(uuid::Uuid, bool),
 }
 
 #[component]
 fn UserTable(
     list: UserPage,
     page: RwSignal<i64>,
-    act: impl Fn(String, Action) + Copy + 'static,
+    act: impl Fn(ChangeKind, String) + Copy + 'static,
 ) -> impl IntoView {
     let pages = ((list.total + list.per_page - 1) / list.per_page).max(1);
     let current = list.page;
@@ -123,7 +133,7 @@ fn UserTable(
 }
 
 #[component]
-fn UserRow(user: AdminUser, act: impl Fn(String, Action) + Copy + 'static) -> impl IntoView {
+fn UserRow(user: AdminUser, act: impl Fn(ChangeKind, String) + Copy + 'static) -> impl IntoView {
     let id = user.user.id;
     let name = user.user.username.clone();
     let roles: Vec<&str> = user.user.roles.iter().map(|role| role.label()).collect();
@@ -135,7 +145,7 @@ fn UserRow(user: AdminUser, act: impl Fn(String, Action) + Copy + 'static) -> im
             format!("{} {} {preposition} {name}.", if has { "Revoked" } else { "Granted" }, role.label());
         view! {
             <button type="button" class="small" aria-label=label.clone() title=label
-                on:click=move |_| act(done.clone(), Action::Role(id, role, !has))>
+                on:click=move |_| act(ChangeKind::Role(id, role, !has), done.clone())>
                 {format!("{verb} {}", role.label())}
             </button>
         }
@@ -157,7 +167,7 @@ fn UserRow(user: AdminUser, act: impl Fn(String, Action) + Copy + 'static) -> im
                 <div class="row-actions">
                     {toggles}
                     <button type="button" class="small" class:danger=!disabled aria-label=state_label.clone()
-                        on:click=move |_| act(state_done.clone(), Action::Disabled(id, !disabled))>
+                        on:click=move |_| act(ChangeKind::Disabled(id, !disabled), state_done.clone())>
                         {if disabled { "Enable" } else { "Disable" }}
                     </button>
                 </div>

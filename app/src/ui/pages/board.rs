@@ -2,7 +2,6 @@
 //! decides: a role that is not enough shows its refusal, never the content.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 
 use super::admin::AdminTools;
@@ -31,22 +30,25 @@ pub fn BoardPage(board: Board) -> impl IntoView {
 #[component]
 fn BoardLoader(board: Board) -> impl IntoView {
     let session = use_session();
-    // Refetch only when who is signed in, or their roles, change.
+    // Fetched again only when who is signed in, or their roles, change.
     let who = Memo::new(move |_| session.user().map(|user| (user.id, user.roles)));
-    let content = RwSignal::new(None::<Result<BoardContent, AppError>>);
-    Effect::new(move |_| {
-        if who.get().is_none() {
-            return;
-        }
-        spawn_local(async move {
-            let result = api::open_board(board).await.map_err(|err| session.check(err));
-            content.set(Some(result));
-        });
+    let content = LocalResource::new(move || {
+        who.track();
+        async move { api::open_board(board.into()).await.map_err(|err| session.check(err)) }
     });
-    move || match content.get() {
-        None => view! { <p class="loading" aria-live="polite">"Loading…"</p> }.into_any(),
-        Some(Ok(content)) => view! { <BoardBody board=board content=content/> }.into_any(),
-        Some(Err(AppError::Forbidden { message })) => view! {
+    let loading = || view! { <p class="loading" aria-live="polite">"Loading…"</p> };
+    view! {
+        <Transition fallback=loading>
+            {move || content.get().map(|result| view! { <BoardAnswer board=board result=result/> })}
+        </Transition>
+    }
+}
+
+#[component]
+fn BoardAnswer(board: Board, result: Result<BoardContent, AppError>) -> impl IntoView {
+    match result {
+        Ok(content) => view! { <BoardBody board=board content=content/> }.into_any(),
+        Err(AppError::Forbidden { message }) => view! {
             <div class="refusal" role="alert">
                 <h2>"Access denied"</h2>
                 <p data-testid="refusal">{message}</p>
@@ -54,7 +56,7 @@ fn BoardLoader(board: Board) -> impl IntoView {
             </div>
         }
         .into_any(),
-        Some(Err(err)) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+        Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
     }
 }
 

@@ -1,25 +1,15 @@
 //! `/signin`: username (or email) and password.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api;
-use crate::error::AppError;
-use crate::ui::form::{FieldState, FormAlert, FormState, SubmitButton, TextField, apply_server_errors};
+use crate::ui::form::{Form, FormAlert, SubmitButton, TextField};
 use crate::ui::guard::safe_next;
 use crate::ui::session::use_session;
-use crate::validation::validate_signin;
-
-fn required_login(value: &str) -> Option<String> {
-    validate_signin(value, "x").err().and_then(|mut errors| errors.remove("username"))
-}
-
-fn required_password(value: &str) -> Option<String> {
-    validate_signin("x", value).err().and_then(|mut errors| errors.remove("password"))
-}
+use crate::validation::{login_error, signin_password_error};
 
 /// The sign-in page.
 #[component]
@@ -27,33 +17,27 @@ pub fn SignIn() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
     let query = use_query_map();
-    let form = FormState::new();
-    let username = FieldState::new(query.with_untracked(|q| q.get("username")).unwrap_or_default());
-    let password = FieldState::new(String::new());
+    let form = Form::new();
+    let username = form.input("username", login_error);
+    let password = form.input("password", signin_password_error);
+    username.set(query.with_untracked(|q| q.get("username")).unwrap_or_default());
 
+    let sign_in = Action::new_local(|(login, password): &(String, String)| {
+        api::sign_in(login.clone().into(), password.clone().into())
+    });
+    Effect::new(move |_| match sign_in.value().get() {
+        Some(Ok(current)) => {
+            session.sign_in(current);
+            navigate(&safe_next(query.with_untracked(|q| q.get("next"))), Default::default());
+        }
+        Some(Err(err)) => form.refuse(&err),
+        None => {}
+    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if !form.begin() || validate_signin(&username.get(), &password.get()).is_err() {
-            return;
+        if form.begin() && !sign_in.pending().get_untracked() {
+            sign_in.dispatch((username.get(), password.get()));
         }
-        form.pending.set(true);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let result = api::sign_in(username.get(), password.get()).await;
-            form.pending.set(false);
-            match result {
-                Ok(current) => {
-                    session.sign_in(current);
-                    navigate(&safe_next(query.with_untracked(|q| q.get("next"))), Default::default());
-                }
-                Err(AppError::Validation { fields }) => {
-                    let rest =
-                        apply_server_errors(&fields, &[("username", username), ("password", password)]);
-                    form.alert.set(rest.into_iter().next());
-                }
-                Err(err) => form.alert.set(Some(err.to_string())),
-            }
-        });
     };
 
     view! {
@@ -61,13 +45,12 @@ pub fn SignIn() -> impl IntoView {
         <section class="panel narrow">
             <h1>"Sign in"</h1>
             <form on:submit=on_submit novalidate>
-                <TextField label="Username" name="username" state=username form=form
-                    check=required_login autocomplete="username"
+                <TextField label="Username" input=username form=form autocomplete="username"
                     hint="Your username or your email address."/>
-                <TextField label="Password" name="password" state=password form=form
-                    check=required_password kind="password" autocomplete="current-password"/>
+                <TextField label="Password" input=password form=form kind="password"
+                    autocomplete="current-password"/>
                 <FormAlert form=form/>
-                <SubmitButton form=form label="Sign in" busy_label="Signing in…"/>
+                <SubmitButton pending=sign_in.pending() label="Sign in" busy_label="Signing in…"/>
             </form>
             <p class="aside">"New here? " <A href="/signup">"Create an account"</A></p>
         </section>

@@ -1,19 +1,17 @@
 //! `/signup`: create an account, with role checkboxes where the server allows choosing roles.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
-use crate::error::AppError;
 use crate::model::PublicUser;
 use crate::roles::Role;
-use crate::ui::form::{FieldState, FormAlert, FormState, SubmitButton, TextField, apply_server_errors};
+use crate::ui::form::{Form, FormAlert, SubmitButton, TextField};
 use crate::ui::session::{AuthState, use_session};
 use crate::validation::{
-    SignupForm, email_error, name_error, password_error, username_error, validate_signup,
+    SignupForm, email_error, name_error, password_error, password_matches_identity, username_error,
 };
 
 /// The sign-up page.
@@ -21,69 +19,55 @@ use crate::validation::{
 pub fn SignUp() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
-    let form = FormState::new();
-    let fields @ [name, username, email, password] = std::array::from_fn(|_| FieldState::new(String::new()));
-    let chosen = RwSignal::new(vec![Role::User]);
-    let can_choose_roles = RwSignal::new(false);
-
-    // Ask the server whether this visitor may choose roles (demo mode, or an admin signed in).
-    Effect::new(move |_| {
-        if session.state() == AuthState::Unknown {
-            return;
-        }
-        spawn_local(async move { can_choose_roles.set(api::may_choose_roles().await.unwrap_or(false)) });
+    let form = Form::new();
+    let name = form.input("name", name_error);
+    let username = form.input("username", username_error);
+    let email = form.input("email", email_error);
+    let password = form.input("password", move |value| {
+        password_error(value).or_else(|| password_matches_identity(value, &username.watch(), &email.watch()))
     });
+    let chosen = RwSignal::new(vec![Role::User]);
 
+    // Whether this visitor may choose roles (demo mode, or an admin signed in): asked again when
+    // who is signed in changes, once the session is known.
+    let may_choose = LocalResource::new(move || {
+        let known = session.state() != AuthState::Unknown;
+        let _who = session.user().map(|user| user.id);
+        async move { known && api::may_choose_roles().await.unwrap_or(false) }
+    });
+    let can_choose_roles = move || may_choose.get().unwrap_or(false);
+
+    let sign_up = Action::new_local(|request: &SignupForm| api::sign_up(request.clone().into()));
+    Effect::new(move |_| match sign_up.value().get() {
+        // An admin creating accounts stays here, with an empty form for the next one.
+        Some(Ok(user)) if session.user().is_some() => {
+            session.inform(created_message(&user));
+            form.reset();
+            chosen.set(vec![Role::User]);
+        }
+        Some(Ok(user)) => {
+            session.inform("Your account is ready. Sign in with your new password.");
+            navigate(&format!("/signin?username={}", user.username), Default::default());
+        }
+        Some(Err(err)) => form.refuse(&session.check(err)),
+        None => {}
+    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let request = SignupForm {
-            name: name.get(),
-            username: username.get(),
-            email: email.get(),
-            password: password.get(),
-            roles: if can_choose_roles.get_untracked() {
-                chosen.get_untracked().iter().map(|role| role.as_str().to_owned()).collect()
-            } else {
-                Vec::new()
-            },
+        let roles = if can_choose_roles() {
+            chosen.get_untracked().iter().map(|role| role.as_str().to_owned()).collect()
+        } else {
+            Vec::new()
         };
-        if !form.begin() || validate_signup(&request).is_err() {
-            return;
+        if form.begin() && !sign_up.pending().get_untracked() {
+            sign_up.dispatch(SignupForm {
+                name: name.get(),
+                username: username.get(),
+                email: email.get(),
+                password: password.get(),
+                roles,
+            });
         }
-        form.pending.set(true);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let result = api::sign_up(request).await;
-            form.pending.set(false);
-            match result {
-                Ok(user) if session.user().is_some() => {
-                    session.inform(created_message(&user));
-                    for field in fields {
-                        field.value.set(String::new());
-                        field.touched.set(false);
-                    }
-                    chosen.set(vec![Role::User]);
-                    form.submitted.set(false);
-                }
-                Ok(user) => {
-                    session.inform("Your account is ready. Sign in with your new password.");
-                    navigate(&format!("/signin?username={}", user.username), Default::default());
-                }
-                Err(AppError::Validation { fields: errors }) => {
-                    let named =
-                        [("name", name), ("username", username), ("email", email), ("password", password)];
-                    form.alert.set(apply_server_errors(&errors, &named).into_iter().next());
-                }
-                Err(err) => {
-                    match &err {
-                        AppError::UsernameTaken => username.server_error.set(Some(err.to_string())),
-                        AppError::EmailTaken => email.server_error.set(Some(err.to_string())),
-                        _ => {}
-                    }
-                    form.alert.set(Some(session.check(err).to_string()));
-                }
-            }
-        });
     };
 
     view! {
@@ -91,19 +75,17 @@ pub fn SignUp() -> impl IntoView {
         <section class="panel narrow">
             <h1>"Sign up"</h1>
             <form on:submit=on_submit novalidate>
-                <TextField label="Name" name="name" state=name form=form check=name_error autocomplete="name"/>
-                <TextField label="Username" name="username" state=username form=form check=username_error
-                    autocomplete="username" hint="3 to 32 letters, digits, '_', '.' or '-'."/>
-                <TextField label="Email" name="email" state=email form=form check=email_error
-                    kind="email" autocomplete="email"/>
-                <TextField label="Password" name="password" state=password form=form check=password_error
-                    kind="password" autocomplete="new-password"
+                <TextField label="Name" input=name form=form autocomplete="name"/>
+                <TextField label="Username" input=username form=form autocomplete="username"
+                    hint="3 to 32 letters, digits, '_', '.' or '-'."/>
+                <TextField label="Email" input=email form=form kind="email" autocomplete="email"/>
+                <TextField label="Password" input=password form=form kind="password" autocomplete="new-password"
                     hint="At least 8 characters, not a common password, not your username or email."/>
-                <Show when=move || can_choose_roles.get()>
+                <Show when=can_choose_roles>
                     <RoleChoice chosen=chosen/>
                 </Show>
                 <FormAlert form=form/>
-                <SubmitButton form=form label="Sign up" busy_label="Creating your account…"/>
+                <SubmitButton pending=sign_up.pending() label="Sign up" busy_label="Creating your account…"/>
             </form>
             <p class="aside">"Already have an account? " <A href="/signin">"Sign in"</A></p>
         </section>

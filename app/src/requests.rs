@@ -1,0 +1,290 @@
+//! What clients send, read the same way by both doors: the REST API and the server functions
+//! decode these types, so the same mistake gets the same answer from either.
+//!
+//! Every field is a [`Field`], which accepts any JSON: a value of the wrong type is remembered
+//! instead of failing the whole body, so a client hears about every bad field at once (422
+//! `validation` with `fields`), never a bare 400 about the first one serde tripped over.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::model::PasswordChange;
+use crate::roles::{Board, Role};
+use crate::validation::{FieldErrors, SignupForm};
+
+/// One field of a request as it arrived.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Field<T> {
+    /// Absent, or `null`.
+    #[default]
+    Missing,
+    /// Present, but not of the expected JSON type (a number for a name, a string for a list...).
+    WrongType,
+    /// Present and well typed (not yet validated).
+    Value(T),
+}
+
+impl<T> From<T> for Field<T> {
+    fn from(value: T) -> Self {
+        Field::Value(value)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // `Option` so that a missing key reads as `None` rather than failing the struct.
+        Ok(match Option::<serde_json::Value>::deserialize(deserializer)? {
+            None | Some(serde_json::Value::Null) => Field::Missing,
+            Some(value) => serde_json::from_value(value).map_or(Field::WrongType, Field::Value),
+        })
+    }
+}
+
+impl<T: Serialize> Serialize for Field<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Value(value) => value.serialize(serializer),
+            Field::Missing | Field::WrongType => serializer.serialize_none(),
+        }
+    }
+}
+
+/// Reads fields out of a request, collecting a message for each one of the wrong type.
+#[derive(Debug, Default)]
+pub struct Reader {
+    errors: FieldErrors,
+}
+
+impl Reader {
+    /// A value of type `T` or `T::default()`; a wrong type is noted as "`label` must be `kind`."
+    /// A missing field reads as the default: whether it is required is the validator's business.
+    pub fn read<T: Default>(&mut self, name: &str, label: &str, kind: &str, field: Field<T>) -> T {
+        match field {
+            Field::Value(value) => value,
+            Field::Missing => T::default(),
+            Field::WrongType => {
+                self.errors.insert(name.to_owned(), format!("{label} must be {kind}."));
+                T::default()
+            }
+        }
+    }
+
+    /// A text field.
+    pub fn text(&mut self, name: &str, label: &str, field: Field<String>) -> String {
+        self.read(name, label, "a string", field)
+    }
+
+    /// A field that must be present: a missing one is noted as "`label` is required." (and reads
+    /// as the default, which [`finish`](Self::finish) then never hands out).
+    pub fn required<T: Default>(&mut self, name: &str, label: &str, kind: &str, field: Field<T>) -> T {
+        if matches!(field, Field::Missing) {
+            self.errors.insert(name.to_owned(), format!("{label} is required."));
+        }
+        self.read(name, label, kind, field)
+    }
+
+    /// The type errors found so far.
+    pub fn errors(&self) -> &FieldErrors {
+        &self.errors
+    }
+
+    /// Finishes reading: the value, or every type error as a 422.
+    ///
+    /// # Errors
+    /// The collected type errors.
+    pub fn finish<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.errors.is_empty() { Ok(value) } else { Err(self.errors) }
+    }
+}
+
+/// `POST /api/auth/signup` and the `sign-up` server function.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupRequest {
+    /// Display name.
+    #[serde(default)]
+    pub name: Field<String>,
+    /// Login name.
+    #[serde(default)]
+    pub username: Field<String>,
+    /// Email address.
+    #[serde(default)]
+    pub email: Field<String>,
+    /// Plain password.
+    #[serde(default)]
+    pub password: Field<String>,
+    /// Role names; absent or empty means `["user"]`.
+    #[serde(default)]
+    pub roles: Field<Vec<String>>,
+}
+
+impl SignupRequest {
+    /// The form as typed, and the fields of the wrong type (reported together with the form's
+    /// own problems, so the client hears about every bad field at once).
+    pub fn read(self) -> (SignupForm, FieldErrors) {
+        let mut reader = Reader::default();
+        let form = SignupForm {
+            name: reader.text("name", "Name", self.name),
+            username: reader.text("username", "Username", self.username),
+            email: reader.text("email", "Email", self.email),
+            password: reader.text("password", "Password", self.password),
+            roles: reader.read("roles", "Roles", "a list of strings", self.roles),
+        };
+        (form, reader.errors)
+    }
+}
+
+impl From<SignupForm> for SignupRequest {
+    fn from(form: SignupForm) -> Self {
+        SignupRequest {
+            name: form.name.into(),
+            username: form.username.into(),
+            email: form.email.into(),
+            password: form.password.into(),
+            roles: form.roles.into(),
+        }
+    }
+}
+
+/// `POST /api/auth/signin`; the `sign-in` server function takes the same two fields as arguments.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigninRequest {
+    /// Username or email.
+    #[serde(default)]
+    pub username: Field<String>,
+    /// Password.
+    #[serde(default)]
+    pub password: Field<String>,
+}
+
+impl SigninRequest {
+    /// The login and password.
+    ///
+    /// # Errors
+    /// Every field of the wrong type.
+    pub fn read(self) -> Result<(String, String), FieldErrors> {
+        let mut reader = Reader::default();
+        let login = reader.text("username", "Username", self.username);
+        let password = reader.text("password", "Password", self.password);
+        reader.finish((login, password))
+    }
+}
+
+/// `POST /api/auth/password` and the `change-password` server function.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordChangeRequest {
+    /// The password now.
+    #[serde(default)]
+    pub current_password: Field<String>,
+    /// The password to set.
+    #[serde(default)]
+    pub new_password: Field<String>,
+}
+
+impl PasswordChangeRequest {
+    /// The change.
+    ///
+    /// # Errors
+    /// Every field of the wrong type.
+    pub fn read(self) -> Result<PasswordChange, FieldErrors> {
+        let mut reader = Reader::default();
+        let change = PasswordChange {
+            current_password: reader.text("currentPassword", "Current password", self.current_password),
+            new_password: reader.text("newPassword", "New password", self.new_password),
+        };
+        reader.finish(change)
+    }
+}
+
+impl From<PasswordChange> for PasswordChangeRequest {
+    fn from(change: PasswordChange) -> Self {
+        PasswordChangeRequest {
+            current_password: change.current_password.into(),
+            new_password: change.new_password.into(),
+        }
+    }
+}
+
+/// `POST /api/admin/users/{id}/roles`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleRequest {
+    /// `"pm"` or `"admin"`, in any case.
+    #[serde(default)]
+    pub role: Field<String>,
+}
+
+impl RoleRequest {
+    /// The role.
+    ///
+    /// # Errors
+    /// A missing, mistyped or unknown role.
+    pub fn read(self) -> Result<Role, FieldErrors> {
+        let mut reader = Reader::default();
+        let name = reader.required("role", "Role", "a string", self.role);
+        let role = Role::parse(&name);
+        if role.is_none() && reader.errors.is_empty() {
+            reader.errors.insert("role".into(), "Unknown role: choose pm or admin.".into());
+        }
+        reader.finish(role.unwrap_or_default())
+    }
+}
+
+/// Reads a board named by a server-function call.
+///
+/// # Errors
+/// A missing or unknown board.
+pub fn read_board(field: Field<Board>) -> Result<Board, FieldErrors> {
+    let mut reader = Reader::default();
+    let board = reader.required("board", "Board", "one of User, Management, Admin", field);
+    reader.finish(board)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn wrong_types_are_remembered_not_fatal() {
+        let request: SignupRequest = serde_json::from_value(
+            json!({ "name": 12, "username": "adam", "roles": "admin", "email": null }),
+        )
+        .unwrap();
+        assert_eq!(request.name, Field::WrongType);
+        assert_eq!(request.username, Field::Value("adam".into()));
+        assert_eq!(request.email, Field::Missing);
+        assert_eq!(request.password, Field::Missing);
+        let (form, errors) = request.read();
+        assert_eq!(form.username, "adam");
+        assert_eq!(errors["name"], "Name must be a string.");
+        assert_eq!(errors["roles"], "Roles must be a list of strings.");
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn a_form_round_trips_through_the_wire_type() {
+        let form = SignupForm {
+            name: "Adam".into(),
+            username: "adam".into(),
+            email: "adam@example.com".into(),
+            password: "correct horse".into(),
+            roles: vec!["pm".into()],
+        };
+        let wire = serde_json::to_value(SignupRequest::from(form.clone())).unwrap();
+        assert_eq!(wire["roles"], json!(["pm"]));
+        let (back, errors) = serde_json::from_value::<SignupRequest>(wire).unwrap().read();
+        assert_eq!((back, errors.len()), (form, 0));
+    }
+
+    #[test]
+    fn roles_and_boards_are_named_when_wrong() {
+        let unknown: RoleRequest = serde_json::from_value(json!({ "role": "root" })).unwrap();
+        assert!(unknown.read().unwrap_err()["role"].contains("Unknown role"));
+        let missing: RoleRequest = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(missing.read().unwrap_err()["role"], "Role is required.");
+        let ok: RoleRequest = serde_json::from_value(json!({ "role": "PM" })).unwrap();
+        assert_eq!(ok.read().unwrap(), Role::Pm);
+        let board: Field<Board> = serde_json::from_value(json!("Root")).unwrap();
+        assert!(read_board(board).is_err());
+    }
+}

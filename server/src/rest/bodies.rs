@@ -1,0 +1,65 @@
+//! The JSON bodies the REST API answers with, in the tutorial's shapes where it had one: each
+//! adds its fields around the app's own types with `#[serde(flatten)]`, so the shapes stay byte
+//! for byte what the tutorial's clients read.
+
+use serde::Serialize;
+
+use app::error::ErrorBody;
+use app::model::{AuditEntry, PublicUser, Session};
+
+/// `201` from `POST /api/auth/signup`.
+#[derive(Debug, Serialize)]
+pub struct SignedUp {
+    /// Always "User registered successfully!" (the tutorial's text).
+    pub message: &'static str,
+    /// The new account.
+    pub user: PublicUser,
+}
+
+/// `200` from `POST /api/auth/signin`: the tutorial's `auth: true` beside the session.
+#[derive(Debug, Serialize)]
+pub struct SignedIn {
+    /// Always `true`.
+    pub auth: bool,
+    /// Token, expiry and user.
+    #[serde(flatten)]
+    pub session: Session,
+}
+
+/// Every refusal of `POST /api/auth/signin`: the tutorial's `auth: false, accessToken: null` beside
+/// our error body.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SigninRefused {
+    /// Always `false`.
+    pub auth: bool,
+    /// Always `null`.
+    pub access_token: Option<String>,
+    /// What went wrong.
+    #[serde(flatten)]
+    pub error: ErrorBody,
+}
+
+/// `200` from `POST /api/auth/password`: the fresh session and a sentence.
+#[derive(Debug, Serialize)]
+pub struct PasswordChanged {
+    /// "Password changed. Every other session has been signed out."
+    pub message: &'static str,
+    /// The new token for this session.
+    #[serde(flatten)]
+    pub session: Session,
+}
+
+/// A sentence saying what was done (sign-out).
+#[derive(Debug, Serialize)]
+pub struct Done {
+    /// What happened.
+    pub message: &'static str,
+}
+
+/// `200` from `GET /api/admin/audit`.
+#[derive(Debug, Serialize)]
+pub struct AuditLog {
+    /// Newest first.
+    pub entries: Vec<AuditEntry>,
+}
