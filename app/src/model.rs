@@ -1,4 +1,6 @@
-//! Data sent to clients. Deliberately separate from database rows: nothing here can hold a password hash.
+//! The app's data as clients see it: users, sessions, boards, admin pages and audit entries, plus
+//! the password change a client asks for. Deliberately separate from database rows: nothing here
+//! can hold a password hash. How requests arrive on the wire is in `requests.rs`.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -186,7 +188,8 @@ pub struct AuditEntry {
     pub count: i32,
 }
 
-/// A password change: the current password proves it is really you.
+/// A password change a client asks for (read from a `PasswordChangeRequest`): the current
+/// password proves it is really you.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordChange {

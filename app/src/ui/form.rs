@@ -147,6 +147,21 @@ impl Form {
     pub fn say(&self, text: impl Into<String>) {
         self.alert.set(Some(text.into()));
     }
+
+    /// Follows `action`'s answers: a success goes to `on_success`, a refusal onto the form (and a
+    /// 401 signs out, saying why).
+    pub fn follow<I, O>(self, action: Action<I, Result<O, AppError>>, on_success: impl Fn(O) + 'static)
+    where
+        I: 'static,
+        O: Clone + 'static,
+    {
+        let session = super::session::use_session();
+        Effect::new(move |_| match action.value().get() {
+            Some(Ok(value)) => on_success(value),
+            Some(Err(err)) => self.refuse(&session.check(err)),
+            None => {}
+        });
+    }
 }
 
 impl Default for Form {
@@ -211,6 +226,48 @@ fn kebab(name: &str) -> String {
         }
     }
     id
+}
+
+/// A form that sends `action` the request `request` builds, once every input passes its rule: its
+/// fields, then the alert and the submit button (disabled while the action is pending, so nothing is
+/// sent twice).
+#[component]
+pub fn ActionForm<I, O, R>(
+    /// The form's inputs.
+    form: Form,
+    /// What submitting does.
+    action: Action<I, O>,
+    /// Builds the action's input from the inputs.
+    request: R,
+    /// The button's label at rest.
+    label: &'static str,
+    /// The button's label while the request is in flight.
+    busy_label: &'static str,
+    /// `aria-labelledby` of the form, when a heading names it.
+    #[prop(optional)]
+    labelled_by: Option<&'static str>,
+    /// The fields.
+    children: Children,
+) -> impl IntoView
+where
+    I: 'static,
+    O: 'static,
+    R: Fn() -> I + 'static,
+{
+    let pending = action.pending();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.begin() && !pending.get_untracked() {
+            action.dispatch_local(request());
+        }
+    };
+    view! {
+        <form on:submit=on_submit novalidate aria-labelledby=labelled_by>
+            {children()}
+            <FormAlert form=form/>
+            <SubmitButton pending=pending label=label busy_label=busy_label/>
+        </form>
+    }
 }
 
 /// The form's alert: the server's answer, announced by screen readers as soon as it appears.

@@ -138,8 +138,12 @@ impl SessionContext {
 
     /// Reacts to a server refusal: a 401 means the token is no longer good, so sign out and say why.
     /// Returns the error for the caller to show when it is anything else.
+    ///
+    /// Only a live session is ended: several requests may be refused at once, and the first
+    /// refusal's reason is the one shown (a later "no token" would only hide it).
     pub fn check(&self, err: AppError) -> AppError {
-        if matches!(err, AppError::Unauthorized { .. }) {
+        let signed_in = self.state.with_untracked(|state| matches!(state, AuthState::SignedIn(_)));
+        if signed_in && matches!(err, AppError::Unauthorized { .. }) {
             self.sign_out(Some(err.to_string()));
         }
         err

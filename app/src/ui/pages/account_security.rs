@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::model::PasswordChange;
-use crate::ui::form::{Form, FormAlert, SubmitButton, TextField};
+use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::session::use_session;
 use crate::validation::{confirmation_error, password_error, signin_password_error};
 
@@ -19,34 +19,24 @@ pub fn ChangePassword() -> impl IntoView {
     let confirm = form.input("confirmPassword", move |value| confirmation_error(value, &new.watch()));
 
     let change = Action::new_local(|change: &PasswordChange| api::change_password(change.clone().into()));
-    Effect::new(move |_| match change.value().get() {
-        Some(Ok(fresh)) => {
-            session.sign_in(fresh);
-            session.inform("Password changed. Every other session has been signed out.");
-            form.reset();
-        }
-        Some(Err(err)) => form.refuse(&session.check(err)),
-        None => {}
+    form.follow(change, move |fresh| {
+        session.sign_in(fresh);
+        session.inform("Password changed. Every other session has been signed out.");
+        form.reset();
     });
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if form.begin() && !change.pending().get_untracked() {
-            change.dispatch(PasswordChange { current_password: current.get(), new_password: new.get() });
-        }
-    };
+    let request = move || PasswordChange { current_password: current.get(), new_password: new.get() };
 
     view! {
         <h2 id="change-password">"Change password"</h2>
-        <form on:submit=on_submit novalidate aria-labelledby="change-password">
+        <ActionForm form=form action=change request=request labelled_by="change-password"
+            label="Change password" busy_label="Changing password…">
             <TextField label="Current password" input=current form=form kind="password"
                 autocomplete="current-password"/>
             <TextField label="New password" input=new form=form kind="password" autocomplete="new-password"
                 hint="At least 8 characters, not a common password, not your username or email."/>
             <TextField label="Confirm new password" input=confirm form=form kind="password"
                 autocomplete="new-password"/>
-            <FormAlert form=form/>
-            <SubmitButton pending=change.pending() label="Change password" busy_label="Changing password…"/>
-        </form>
+        </ActionForm>
     }
 }
 

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api;
-use crate::ui::form::{Form, FormAlert, SubmitButton, TextField};
+use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::guard::safe_next;
 use crate::ui::session::use_session;
 use crate::validation::{login_error, signin_password_error};
@@ -25,33 +25,22 @@ pub fn SignIn() -> impl IntoView {
     let sign_in = Action::new_local(|(login, password): &(String, String)| {
         api::sign_in(login.clone().into(), password.clone().into())
     });
-    Effect::new(move |_| match sign_in.value().get() {
-        Some(Ok(current)) => {
-            session.sign_in(current);
-            navigate(&safe_next(query.with_untracked(|q| q.get("next"))), Default::default());
-        }
-        Some(Err(err)) => form.refuse(&err),
-        None => {}
+    form.follow(sign_in, move |current| {
+        session.sign_in(current);
+        navigate(&safe_next(query.with_untracked(|q| q.get("next"))), Default::default());
     });
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if form.begin() && !sign_in.pending().get_untracked() {
-            sign_in.dispatch((username.get(), password.get()));
-        }
-    };
 
     view! {
         <Title text="Sign in · Rust Auth"/>
         <section class="panel narrow">
             <h1>"Sign in"</h1>
-            <form on:submit=on_submit novalidate>
+            <ActionForm form=form action=sign_in request=move || (username.get(), password.get())
+                label="Sign in" busy_label="Signing in…">
                 <TextField label="Username" input=username form=form autocomplete="username"
                     hint="Your username or your email address."/>
                 <TextField label="Password" input=password form=form kind="password"
                     autocomplete="current-password"/>
-                <FormAlert form=form/>
-                <SubmitButton pending=sign_in.pending() label="Sign in" busy_label="Signing in…"/>
-            </form>
+            </ActionForm>
             <p class="aside">"New here? " <A href="/signup">"Create an account"</A></p>
         </section>
     }

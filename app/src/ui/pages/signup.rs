@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api;
 use crate::model::PublicUser;
 use crate::roles::Role;
-use crate::ui::form::{Form, FormAlert, SubmitButton, TextField};
+use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::session::{AuthState, use_session};
 use crate::validation::{
     SignupForm, email_error, name_error, password_error, password_matches_identity, username_error,
@@ -38,43 +38,34 @@ pub fn SignUp() -> impl IntoView {
     let can_choose_roles = move || may_choose.get().unwrap_or(false);
 
     let sign_up = Action::new_local(|request: &SignupForm| api::sign_up(request.clone().into()));
-    Effect::new(move |_| match sign_up.value().get() {
-        // An admin creating accounts stays here, with an empty form for the next one.
-        Some(Ok(user)) if session.user().is_some() => {
+    form.follow(sign_up, move |user| {
+        if session.user().is_some() {
+            // An admin creating accounts stays here, with an empty form for the next one.
             session.inform(created_message(&user));
             form.reset();
             chosen.set(vec![Role::User]);
-        }
-        Some(Ok(user)) => {
+        } else {
             session.inform("Your account is ready. Sign in with your new password.");
             navigate(&format!("/signin?username={}", user.username), Default::default());
         }
-        Some(Err(err)) => form.refuse(&session.check(err)),
-        None => {}
     });
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let roles = if can_choose_roles() {
+    let request = move || SignupForm {
+        name: name.get(),
+        username: username.get(),
+        email: email.get(),
+        password: password.get(),
+        roles: if untrack(can_choose_roles) {
             chosen.get_untracked().iter().map(|role| role.as_str().to_owned()).collect()
         } else {
             Vec::new()
-        };
-        if form.begin() && !sign_up.pending().get_untracked() {
-            sign_up.dispatch(SignupForm {
-                name: name.get(),
-                username: username.get(),
-                email: email.get(),
-                password: password.get(),
-                roles,
-            });
-        }
+        },
     };
 
     view! {
         <Title text="Sign up · Rust Auth"/>
         <section class="panel narrow">
             <h1>"Sign up"</h1>
-            <form on:submit=on_submit novalidate>
+            <ActionForm form=form action=sign_up request=request label="Sign up" busy_label="Creating your account…">
                 <TextField label="Name" input=name form=form autocomplete="name"/>
                 <TextField label="Username" input=username form=form autocomplete="username"
                     hint="3 to 32 letters, digits, '_', '.' or '-'."/>
@@ -84,9 +75,7 @@ pub fn SignUp() -> impl IntoView {
                 <Show when=can_choose_roles>
                     <RoleChoice chosen=chosen/>
                 </Show>
-                <FormAlert form=form/>
-                <SubmitButton pending=sign_up.pending() label="Sign up" busy_label="Creating your account…"/>
-            </form>
+            </ActionForm>
             <p class="aside">"Already have an account? " <A href="/signin">"Sign in"</A></p>
         </section>
     }
