@@ -7,13 +7,20 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/lib/tools.sh
 source scripts/lib/pg.sh
+source scripts/lib/mail.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
 ensure_build_tools
 ensure_e2e
+ensure_python_tools
 pg_ensure
-if [ "${PG_STARTED_HERE:-0}" = 1 ]; then trap pg_stop EXIT; fi
+mail_ensure
+cleanup() {
+  mail_stop
+  if [ "${PG_STARTED_HERE:-0}" = 1 ]; then pg_stop; fi
+}
+trap cleanup EXIT
 
 step "Rust tests (unit + integration against $DATABASE_URL)"
 cargo test --locked -p app -p server --features app/ssr
@@ -34,7 +41,8 @@ export BCRYPT_COST="${E2E_BCRYPT_COST:-6}" # fast enough for many sign-ins, same
 export AUTH_OPEN_ROLE_SIGNUP=false
 # Every browser test runs from 127.0.0.1, in parallel, against one server: the per-address limits
 # would make them depend on each other. The per-account limits, which the suite tests, stay as they are.
-export SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_FAILURES_PER_ADDRESS=100000
+export SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_FAILURES_PER_ADDRESS=100000 RECOVERY_MAX_PER_ADDRESS=100000
+export MAIL_RETRY_SECS=1
 export RUST_LOG="${RUST_LOG:-warn}"
 # The first administrator, created the way an operator would (the suite signs in as them).
 export E2E_ADMIN_USERNAME=root E2E_ADMIN_PASSWORD="root-$(head -c 9 /dev/urandom | base64 | tr -d '/+=')"

@@ -64,6 +64,18 @@ pub enum AppError {
         /// What was limited and how long to wait, in words.
         message: String,
     },
+    /// 403 at sign-in with the right password: the address is not verified yet and
+    /// `REQUIRE_VERIFIED_EMAIL` is on.
+    #[error("Confirm your email address first: follow the link we mailed you, or ask for a new one.")]
+    EmailNotVerified,
+    /// 409: the address is verified already (nothing to resend).
+    #[error("Your email address is already verified.")]
+    AlreadyVerified,
+    /// 400: a mailed link that is unknown, used or expired.
+    #[error(
+        "This link is not valid any more: it was used, it expired, or a newer one replaced it. Ask for a new one."
+    )]
+    InvalidToken,
     /// 409: the change would leave no active administrator.
     #[error("This would leave no active administrator. Make someone else an admin first.")]
     LastAdmin,
@@ -100,7 +112,12 @@ impl AppError {
             AppError::Validation { .. } => 422,
             AppError::UsernameTaken | AppError::EmailTaken => 409,
             AppError::InvalidCredentials | AppError::Unauthorized { .. } => 401,
-            AppError::Forbidden { .. } | AppError::RoleNotAllowed | AppError::AccountDisabled => 403,
+            AppError::Forbidden { .. }
+            | AppError::RoleNotAllowed
+            | AppError::AccountDisabled
+            | AppError::EmailNotVerified => 403,
+            AppError::AlreadyVerified => 409,
+            AppError::InvalidToken => 400,
             AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
             AppError::LastAdmin => 409,
             AppError::BadRequest { .. } => 400,
@@ -123,6 +140,9 @@ impl AppError {
             AppError::Forbidden { .. } => "forbidden",
             AppError::RoleNotAllowed => "role_not_allowed",
             AppError::AccountDisabled => "account_disabled",
+            AppError::EmailNotVerified => "email_not_verified",
+            AppError::AlreadyVerified => "already_verified",
+            AppError::InvalidToken => "invalid_token",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::LastAdmin => "last_admin",
@@ -263,6 +283,9 @@ impl From<ErrorBody> for AppError {
             "forbidden" => AppError::Forbidden { message },
             "role_not_allowed" => AppError::RoleNotAllowed,
             "account_disabled" => AppError::AccountDisabled,
+            "email_not_verified" => AppError::EmailNotVerified,
+            "already_verified" => AppError::AlreadyVerified,
+            "invalid_token" => AppError::InvalidToken,
             "too_many_attempts" => AppError::TooManyAttempts { retry_after: retry_after.unwrap_or(60) },
             "rate_limited" => AppError::RateLimited { retry_after: retry_after.unwrap_or(60), message },
             "last_admin" => AppError::LastAdmin,
@@ -309,6 +332,9 @@ mod tests {
             AppError::Forbidden { message: "Require Admin Role!".into() },
             AppError::RoleNotAllowed,
             AppError::AccountDisabled,
+            AppError::EmailNotVerified,
+            AppError::AlreadyVerified,
+            AppError::InvalidToken,
             AppError::TooManyAttempts { retry_after: 899 },
             AppError::rate_limited("sign-ups from your network", 3599),
             AppError::LastAdmin,

@@ -18,6 +18,9 @@ pub struct PublicUser {
     pub username: String,
     /// Email address.
     pub email: String,
+    /// Whether the owner proved the address is theirs (followed a link mailed to it).
+    #[serde(rename = "emailVerified")]
+    pub email_verified: bool,
     /// Roles, least privileged first.
     pub roles: Vec<Role>,
 }
@@ -114,6 +117,24 @@ pub enum AuditEvent {
     AccountDisabled,
     /// Account enabled again by an admin.
     AccountEnabled,
+    /// A reset link was mailed (asked for by the owner, or sent by an admin).
+    PasswordResetRequested,
+    /// The password was set with a reset link (every session ended).
+    PasswordReset,
+    /// The address was verified by following a link.
+    EmailVerified,
+    /// A change of address was asked for (a link went to the new address).
+    EmailChangeRequested,
+    /// The account moved to a new, verified address.
+    EmailChanged,
+    /// The name was edited.
+    ProfileUpdated,
+    /// The owner deleted the account.
+    AccountDeleted,
+    /// A wrong password where a change of address or a deletion asked for it.
+    PasswordCheckFailed,
+    /// Such a check refused by throttling.
+    PasswordCheckThrottled,
     /// A wrong current password at a password change.
     PasswordChangeFailed,
     /// A password change refused by throttling before the current password was checked.
@@ -137,6 +158,15 @@ impl AuditEvent {
             AuditEvent::RoleRevoked => "Role revoked",
             AuditEvent::AccountDisabled => "Account disabled",
             AuditEvent::AccountEnabled => "Account enabled",
+            AuditEvent::PasswordResetRequested => "Password reset mailed",
+            AuditEvent::PasswordReset => "Password reset",
+            AuditEvent::EmailVerified => "Email verified",
+            AuditEvent::EmailChangeRequested => "Email change asked",
+            AuditEvent::EmailChanged => "Email changed",
+            AuditEvent::ProfileUpdated => "Profile updated",
+            AuditEvent::AccountDeleted => "Account deleted",
+            AuditEvent::PasswordCheckFailed => "Password check failed",
+            AuditEvent::PasswordCheckThrottled => "Password check throttled",
             AuditEvent::PasswordChangeFailed => "Password change failed",
             AuditEvent::PasswordChangeThrottled => "Password change throttled",
             AuditEvent::SignupThrottled => "Sign-up throttled",
@@ -157,6 +187,15 @@ impl AuditEvent {
             AuditEvent::RoleRevoked => "role_revoked",
             AuditEvent::AccountDisabled => "account_disabled",
             AuditEvent::AccountEnabled => "account_enabled",
+            AuditEvent::PasswordResetRequested => "password_reset_requested",
+            AuditEvent::PasswordReset => "password_reset",
+            AuditEvent::EmailVerified => "email_verified",
+            AuditEvent::EmailChangeRequested => "email_change_requested",
+            AuditEvent::EmailChanged => "email_changed",
+            AuditEvent::ProfileUpdated => "profile_updated",
+            AuditEvent::AccountDeleted => "account_deleted",
+            AuditEvent::PasswordCheckFailed => "password_check_failed",
+            AuditEvent::PasswordCheckThrottled => "password_check_throttled",
             AuditEvent::PasswordChangeFailed => "password_change_failed",
             AuditEvent::PasswordChangeThrottled => "password_change_throttled",
             AuditEvent::SignupThrottled => "signup_throttled",

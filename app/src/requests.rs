@@ -205,6 +205,88 @@ impl From<PasswordChange> for PasswordChangeRequest {
     }
 }
 
+/// `POST /api/auth/password/reset`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordResetRequest {
+    /// The token from the mailed link.
+    #[serde(default)]
+    pub token: Field<String>,
+    /// The password to set.
+    #[serde(default)]
+    pub new_password: Field<String>,
+}
+
+impl PasswordResetRequest {
+    /// The token and the new password.
+    ///
+    /// # Errors
+    /// Every field of the wrong type.
+    pub fn read(self) -> Result<(String, String), FieldErrors> {
+        let mut reader = Reader::default();
+        let token = reader.text("token", "Token", self.token);
+        let password = reader.text("newPassword", "New password", self.new_password);
+        reader.finish((token, password))
+    }
+}
+
+/// `POST /api/auth/email/change`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailChangeRequest {
+    /// The account's password, which proves it is really its owner.
+    #[serde(default)]
+    pub password: Field<String>,
+    /// The address to move to.
+    #[serde(default)]
+    pub new_email: Field<String>,
+}
+
+impl EmailChangeRequest {
+    /// The password and the new address.
+    ///
+    /// # Errors
+    /// Every field of the wrong type.
+    pub fn read(self) -> Result<(String, String), FieldErrors> {
+        let mut reader = Reader::default();
+        let password = reader.text("password", "Password", self.password);
+        let email = reader.text("newEmail", "New email", self.new_email);
+        reader.finish((password, email))
+    }
+}
+
+/// `PATCH /api/auth/me`: the profile fields an owner may edit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRequest {
+    /// Display name.
+    #[serde(default)]
+    pub name: Field<String>,
+}
+
+/// `DELETE /api/auth/me`: the password that proves it is really the owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordRequest {
+    /// The account's password.
+    #[serde(default)]
+    pub password: Field<String>,
+}
+
+/// `POST /api/auth/password/forgot`, `POST /api/auth/email/resend`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailRequest {
+    /// An email address.
+    #[serde(default)]
+    pub email: Field<String>,
+}
+
+/// `POST /api/auth/email/verify`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRequest {
+    /// The token from the mailed link.
+    #[serde(default)]
+    pub token: Field<String>,
+}
+
 /// `POST /api/admin/users/{id}/roles`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleRequest {

@@ -74,3 +74,33 @@ export async function boardLinks(page: Page): Promise<string[]> {
   const links = await nav.getByRole('link').allTextContents();
   return links.filter((text) => text.endsWith('board'));
 }
+
+const MAILDEV = process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080';
+
+export type Mail = { subject: string; text: string; html?: string; to: { address: string }[] };
+
+/** Mails MailDev received for `address` (ignoring case), oldest first, waiting until `count` arrived. */
+export async function mailsTo(request: APIRequestContext, address: string, count = 1): Promise<Mail[]> {
+  const wanted = address.toLowerCase();
+  let found: Mail[] = [];
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(`${MAILDEV}/api/email`);
+        const all: Mail[] = response.ok() ? await response.json() : [];
+        found = all.filter((mail) => mail.to.some((to) => to.address.toLowerCase() === wanted));
+        return found.length;
+      },
+      { timeout: 15_000, message: `${count} mail(s) to ${address}` },
+    )
+    .toBeGreaterThanOrEqual(count);
+  return found;
+}
+
+/** The path and query of the first link in `mail` to `path` (`/reset-password`), on this server. */
+export function linkIn(mail: Mail, path: string): string {
+  const match = mail.text.match(new RegExp(`https?://[^\\s]*${path}\\?token=[0-9a-f]+`));
+  if (!match) throw new Error(`no ${path} link in: ${mail.text}`);
+  const url = new URL(match[0]);
+  return url.pathname + url.search;
+}

@@ -30,13 +30,25 @@ ensure_wasm_bindgen() {
   cargo install wasm-bindgen-cli --version "=$want" >&2
 }
 
-# wasm-opt (release builds only) from the npm package binaryen, pinned in tools/package-lock.json.
-ensure_wasm_opt() {
-  if [ ! -x "$TOOLS_ROOT/tools/node_modules/.bin/wasm-opt" ]; then
-    tools_log "installing wasm-opt (npm binaryen)"
-    npm ci --prefix "$TOOLS_ROOT/tools" --no-audit --no-fund >&2
+# The npm tools pinned in tools/package-lock.json: wasm-opt (binaryen) and MailDev.
+ensure_npm_tools() {
+  local dir="$TOOLS_ROOT/tools"
+  if [ ! -x "$dir/node_modules/.bin/wasm-opt" ] || [ ! -x "$dir/node_modules/.bin/maildev" ] \
+    || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    tools_log "installing the npm tools (binaryen's wasm-opt, MailDev)"
+    npm ci --prefix "$dir" --no-audit --no-fund >&2
   fi
+}
+
+# wasm-opt (release builds only), on PATH for cargo-leptos.
+ensure_wasm_opt() {
+  ensure_npm_tools || return 1
   export PATH="$TOOLS_ROOT/tools/node_modules/.bin:$PATH"
+}
+
+# MailDev, the local mail catcher (see scripts/lib/mail.sh).
+ensure_maildev() {
+  ensure_npm_tools
 }
 
 # Playwright and the browser it drives: Debian's Chromium (Playwright cannot download its own here).
@@ -53,6 +65,16 @@ ensure_e2e() {
     else
       tools_log "no Chromium found: Playwright will use its own browser if one is installed"
     fi
+  fi
+}
+
+# Python tools pinned in tools/requirements.txt (the SMTP server the Rust tests start), in a venv.
+ensure_python_tools() {
+  local venv="$TOOLS_ROOT/tools/.venv"
+  if [ ! -x "$venv/bin/python" ] || [ "$TOOLS_ROOT/tools/requirements.txt" -nt "$venv/.installed" ]; then
+    tools_log "installing the Python test tools (tools/requirements.txt)"
+    python3 -m venv "$venv" >&2 && "$venv/bin/pip" install -q -r "$TOOLS_ROOT/tools/requirements.txt" >&2 \
+      && touch "$venv/.installed"
   fi
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
-use app::ssr::state::{Profile, SignupPolicy};
+use app::ssr::state::{Profile, Recovery, SignupPolicy};
 use app::ssr::throttle::{Limits, Throttle};
 use app::ssr::tokens::{DEFAULT_ISSUER, MIN_SECRET_BYTES, TokenSettings};
 
@@ -23,6 +23,8 @@ const DEFAULT_BCRYPT_COST: u32 = 12;
 const MIN_PRODUCTION_BCRYPT_COST: u32 = 10;
 /// Default audit retention: 90 days.
 const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 90;
+/// Default sender of mails.
+const DEFAULT_MAIL_FROM: &str = "Rust Auth <no-reply@localhost>";
 /// File under `DATA_DIR` holding the generated development secret.
 const DEV_SECRET_FILE: &str = "jwt-secret";
 
@@ -71,6 +73,26 @@ pub struct Config {
     pub listener: ListenerLimits,
     /// `AUDIT_RETENTION_DAYS`: audit entries older than this are deleted (default 90).
     pub audit_retention: Duration,
+    /// `SMTP_URL` (none: mails wait in the outbox; required in production), `MAIL_FROM` (default
+    /// `Rust Auth <no-reply@localhost>`), `MAIL_RETRY_SECS` (5).
+    pub mail: MailConfig,
+    /// `PUBLIC_URL`: the app's address as users reach it, for links in mails (default: the site
+    /// address; required in production).
+    pub public_url: Option<String>,
+    /// `PASSWORD_RESET_TTL_SECS` (1800), `EMAIL_VERIFY_TTL_SECS` (172800), `REQUIRE_VERIFIED_EMAIL`
+    /// (false).
+    pub recovery: Recovery,
+}
+
+/// How mail leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailConfig {
+    /// The SMTP server, if any.
+    pub smtp_url: Option<String>,
+    /// The sender.
+    pub from: String,
+    /// The first retry's wait.
+    pub retry_base: Duration,
 }
 
 impl Config {
@@ -166,6 +188,28 @@ impl Config {
         };
         let audit_days = number(&get, "AUDIT_RETENTION_DAYS", DEFAULT_AUDIT_RETENTION_DAYS, &mut note).max(1);
         let audit_retention = Duration::from_secs(audit_days.saturating_mul(24 * 60 * 60));
+        let mail = MailConfig {
+            smtp_url: get("SMTP_URL"),
+            from: get("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
+            retry_base: Duration::from_secs(number(&get, "MAIL_RETRY_SECS", 5, &mut note).max(1)),
+        };
+        let public_url = get("PUBLIC_URL");
+        let defaults = Recovery::default();
+        let reset_secs = number(&get, "PASSWORD_RESET_TTL_SECS", defaults.reset_ttl.as_secs(), &mut note);
+        let verify_secs = number(&get, "EMAIL_VERIFY_TTL_SECS", defaults.verify_ttl.as_secs(), &mut note);
+        let recovery = Recovery {
+            reset_ttl: Duration::from_secs(reset_secs.max(60)),
+            verify_ttl: Duration::from_secs(verify_secs.max(60)),
+            require_verified_email: flag(&get, "REQUIRE_VERIFIED_EMAIL", &mut note),
+        };
+        if app_env == AppEnv::Production {
+            if mail.smtp_url.is_none() {
+                note("SMTP_URL is required when APP_ENV=production (password resets and verification links are mailed)".into());
+            }
+            if public_url.is_none() {
+                note("PUBLIC_URL is required when APP_ENV=production (the address the links in mails point to)".into());
+            }
+        }
         let log_json = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,
@@ -210,6 +254,9 @@ impl Config {
             hsts,
             listener,
             audit_retention,
+            mail,
+            public_url,
+            recovery,
         })
     }
 }
@@ -229,11 +276,17 @@ fn throttle(get: &impl Fn(&str) -> Option<String>, note: &mut impl FnMut(String)
         per_address: limit("SIGNUP_MAX_PER_ADDRESS", defaults.signup.per_address),
         ..defaults.signup
     };
+    let mail = Limits {
+        per_key: limit("RECOVERY_MAX_PER_EMAIL", defaults.mail.per_key),
+        per_address: limit("RECOVERY_MAX_PER_ADDRESS", defaults.mail.per_address),
+        ..defaults.mail
+    };
     let mut window =
         |key: &str, default: Duration| Duration::from_secs(number(get, key, default.as_secs(), note).max(1));
     Throttle {
         signin: Limits { window: window("SIGNIN_WINDOW_SECS", signin.window), ..signin },
         signup: Limits { window: window("SIGNUP_WINDOW_SECS", signup.window), ..signup },
+        mail: Limits { window: window("RECOVERY_WINDOW_SECS", mail.window), ..mail },
     }
 }
 
@@ -412,11 +465,14 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.contains("AUTH_OPEN_ROLE_SIGNUP") && err.contains("BCRYPT_COST"), "{err}");
+        assert!(err.contains("SMTP_URL") && err.contains("PUBLIC_URL"), "{err}");
         let ok = config(&[
             ("DATABASE_URL", "x"),
             ("JWT_SECRET", SECRET),
             ("APP_ENV", "production"),
             ("HSTS", "true"),
+            ("SMTP_URL", "smtps://mail.example.com"),
+            ("PUBLIC_URL", "https://auth.example.com"),
         ]);
         let profile = ok.unwrap().profile();
         assert!(profile.production && profile.hsts);

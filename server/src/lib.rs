@@ -19,6 +19,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::postgres::PgPoolOptions;
 
 use app::shell;
+use app::ssr::mail::{MailSettings, Mailer};
 use app::ssr::password::PasswordHasher;
 use app::ssr::state::AppState;
 use app::ssr::tokens::TokenKeys;
@@ -60,6 +61,15 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
     let tokens = TokenKeys::new(&config.jwt_secret, config.tokens.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = PasswordHasher::new(config.bcrypt_cost, cores)?;
+    let mailer = Mailer::new(&MailSettings {
+        smtp_url: config.mail.smtp_url.clone(),
+        from: config.mail.from.clone(),
+        public_url: config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr)),
+        retry_base: config.mail.retry_base,
+    })?;
     app::ssr::policy::load();
     Ok(AppState {
         leptos_options,
@@ -70,6 +80,8 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         throttle: config.throttle,
         trusted_proxies: config.trusted_proxies.clone().into(),
         profile: config.profile(),
+        mailer,
+        recovery: config.recovery,
     })
 }
 

@@ -62,6 +62,7 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
         tokio::net::TcpListener::bind(addr).await.map_err(|err| format!("cannot listen on {addr}: {err}"))?;
     tracing::info!("listening on http://{addr}");
     app::ssr::housekeeping::spawn(state.clone(), config.audit_retention);
+    app::ssr::mail::worker::spawn(state.pool.clone(), state.mailer.clone());
     server::listener::serve(listener, server::app(state), config.listener, shutdown_signal())
         .await
         .map_err(|err| format!("server error: {err}"))

@@ -11,14 +11,13 @@ use super::auth::AuthUser;
 use super::policy::common_password_error;
 use super::state::{AppState, SignupPolicy};
 use super::throttle::{Scope, Slot, ThrottleKey};
-use super::users;
+use super::{users, verification};
 use crate::error::{AppError, Result};
-use crate::model::{AuditEvent, BoardContent, PasswordChange, PublicUser, Session};
-use crate::requests::{PasswordChangeRequest, SigninRequest, SignupRequest};
+use crate::model::{AuditEvent, BoardContent, PublicUser, Session};
+use crate::requests::{SigninRequest, SignupRequest};
 use crate::roles::{Board, Role};
 use crate::validation::{
-    FieldErrors, SignupForm, ValidSignup, password_error, password_matches_identity, signin_password_error,
-    validate_signin, validate_signup, without_control,
+    FieldErrors, SignupForm, ValidSignup, validate_signin, validate_signup, without_control,
 };
 
 /// Whether `actor` may give new accounts the `pm` or `admin` role under `policy`.
@@ -59,18 +58,18 @@ pub async fn sign_up(
         }
     }
     users::ensure_available(&state.pool, &signup.username, &signup.email).await?;
-    insert(state, &signup, actor.map(|actor| &actor.user)).await
+    insert(state, &signup, actor.map(|actor| &actor.user), false).await
 }
 
-/// Creates an account with exactly the requested roles, without the role policy or limits: for the
-/// operator's command line, which already holds the database.
+/// Creates an account with exactly the requested roles, without the role policy or limits, its
+/// address verified: for the operator's command line, which already holds the database.
 ///
 /// # Errors
 /// As [`sign_up`], without `RoleNotAllowed` and `RateLimited`.
 pub async fn create(state: &AppState, form: &SignupForm) -> Result<PublicUser> {
     let signup = validate(form, FieldErrors::new())?;
     users::ensure_available(&state.pool, &signup.username, &signup.email).await?;
-    insert(state, &signup, None).await
+    insert(state, &signup, None, true).await
 }
 
 /// The shared rules plus the server-only common-password list, all fields reported at once:
@@ -90,15 +89,28 @@ fn validate(form: &SignupForm, type_errors: FieldErrors) -> Result<ValidSignup> 
     }
 }
 
-async fn insert(state: &AppState, signup: &ValidSignup, actor: Option<&PublicUser>) -> Result<PublicUser> {
+/// Hashes, then writes the account, its audit entry and (unless `verified`) its verification mail
+/// in one transaction.
+async fn insert(
+    state: &AppState,
+    signup: &ValidSignup,
+    actor: Option<&PublicUser>,
+    verified: bool,
+) -> Result<PublicUser> {
     let hash = state.hasher.hash(signup.password.clone()).await?;
-    let user = users::insert(&state.pool, signup, &hash).await?;
+    let mut tx = state.pool.begin().await?;
+    let user = users::insert(&mut tx, signup, &hash, verified).await?;
+    if !verified {
+        verification::queue_verification(state, &mut tx, &user).await?;
+    }
     let roles: Vec<&str> = user.roles.iter().map(|role| role.as_str()).collect();
     let mut event = Event::new(AuditEvent::AccountCreated).on(&user).detail(roles.join(","));
     if let Some(actor) = actor {
         event = event.by(actor);
     }
-    event.record(&state.pool).await?;
+    event.record(&mut *tx).await?;
+    tx.commit().await?;
+    state.mailer.wake();
     tracing::info!(user = %user.id, roles = ?user.roles, "account created");
     Ok(user)
 }
@@ -156,11 +168,19 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, address: IpAddr) 
         event(AuditEvent::SigninFailed).detail("account disabled").record(&state.pool).await?;
         return Err(AppError::AccountDisabled);
     }
+    if !verification::may_sign_in(state, &account) {
+        event(AuditEvent::SigninFailed).detail("email not verified").record(&state.pool).await?;
+        return Err(AppError::EmailNotVerified);
+    }
     event(AuditEvent::SigninSucceeded).record(&state.pool).await?;
     issue_session(state, account.user, account.token_version)
 }
 
-fn issue_session(state: &AppState, user: PublicUser, token_version: i32) -> Result<Session> {
+/// A signed token for `user` at `token_version`, in the shape sign-in answers with.
+///
+/// # Errors
+/// `Internal` if signing fails.
+pub fn issue_session(state: &AppState, user: PublicUser, token_version: i32) -> Result<Session> {
     let (access_token, claims) = state.tokens.issue(user.id, token_version)?;
     Ok(Session {
         access_token,
@@ -197,73 +217,6 @@ pub async fn sign_out_everywhere(state: &AppState, caller: &AuthUser, address: I
         .from(address)
         .record(&state.pool)
         .await
-}
-
-/// Changes the caller's password after checking the current one, ends every other session and
-/// returns a fresh session for this one. The check is throttled like a sign-in (same counts): a
-/// stolen token must not become a way to guess the password.
-///
-/// # Errors
-/// `Validation` naming `currentPassword` (wrong) or `newPassword` (too weak); `TooManyAttempts`;
-/// `Internal`.
-pub async fn change_password(
-    state: &AppState,
-    caller: &AuthUser,
-    request: PasswordChangeRequest,
-    address: IpAddr,
-) -> Result<Session> {
-    let change = &request.read()?;
-    let user = &caller.user;
-    let mut problems = FieldErrors::new();
-    if let Some(message) = new_password_problem(change, user) {
-        problems.insert("newPassword".into(), message);
-    }
-    let current_problem = signin_password_error(&change.current_password);
-    if change.current_password.is_empty() {
-        problems.insert("currentPassword".into(), "Enter your current password.".into());
-        return Err(problems.into());
-    }
-    let key = ThrottleKey::account(user.id);
-    let event = |kind| Event::new(kind).by(user).on(user).from(address);
-    if let Slot::Refused { retry_after } =
-        state.throttle.take(&state.pool, Scope::Signin, &key, address).await?
-    {
-        let window = state.throttle.signin.window;
-        event(AuditEvent::PasswordChangeThrottled).folded(key.as_str(), window).record(&state.pool).await?;
-        return Err(AppError::TooManyAttempts { retry_after });
-    }
-    // Over-long cannot be right (no such password is stored): counted like any wrong one, unhashed.
-    let right = match current_problem {
-        Some(_) => false,
-        None => {
-            let hash = users::password_hash(&state.pool, user.id).await?;
-            state.hasher.verify(change.current_password.clone(), hash).await?
-        }
-    };
-    if right {
-        state.throttle.forgive(&state.pool, Scope::Signin, &key, address).await?;
-    } else {
-        event(AuditEvent::PasswordChangeFailed).record(&state.pool).await?;
-        problems.insert("currentPassword".into(), "The current password is not right.".into());
-    }
-    if !problems.is_empty() {
-        return Err(problems.into());
-    }
-    let new_hash = state.hasher.hash(change.new_password.clone()).await?;
-    let version = users::set_password(&state.pool, user.id, &new_hash).await?;
-    event(AuditEvent::PasswordChanged).record(&state.pool).await?;
-    issue_session(state, user.clone(), version)
-}
-
-/// Why the new password of `change` is refused, if it is.
-fn new_password_problem(change: &PasswordChange, user: &PublicUser) -> Option<String> {
-    password_error(&change.new_password)
-        .or_else(|| password_matches_identity(&change.new_password, &user.username, &user.email))
-        .or_else(|| common_password_error(&change.new_password))
-        .or_else(|| {
-            (change.new_password == change.current_password)
-                .then(|| "The new password must differ from the current one.".to_owned())
-        })
 }
 
 /// The content of `board` for `caller`.

@@ -137,11 +137,21 @@ pub async fn set_disabled(
     Ok(after.into())
 }
 
+/// A transaction holding the admin lock: every change that could leave no active admin takes it
+/// first (role changes, disabling, an admin deleting their own account).
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn lock(state: &AppState) -> Result<Transaction<'static, Postgres>> {
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!("select pg_advisory_xact_lock($1)", ADMIN_LOCK).execute(&mut *tx).await?;
+    Ok(tx)
+}
+
 /// A transaction holding the admin lock, in which `caller` is still an active admin with a live
 /// session: what was true when the request arrived may have changed while it waited for the lock.
 async fn locked(state: &AppState, caller: &AuthUser) -> Result<Transaction<'static, Postgres>> {
-    let mut tx = state.pool.begin().await?;
-    sqlx::query!("select pg_advisory_xact_lock($1)", ADMIN_LOCK).execute(&mut *tx).await?;
+    let mut tx = lock(state).await?;
     let now = users::find(&mut *tx, caller.user.id).await.map_err(|err| match err {
         AppError::NotFound => AppError::token_invalid(),
         other => other,

@@ -1,12 +1,13 @@
 //! Periodic clean-up of rows that no longer mean anything: throttle slots past their window,
-//! revocations of tokens that have expired anyway, and audit entries past their retention.
+//! revocations of tokens that have expired anyway, mailed links a day past their expiry, and audit
+//! entries past their retention.
 
 use std::time::Duration;
 
-use super::audit;
 use super::state::AppState;
 use super::throttle::Throttle;
 use super::users;
+use super::{audit, links};
 
 /// How often the clean-up runs.
 const EVERY: Duration = Duration::from_secs(10 * 60);
@@ -29,7 +30,8 @@ pub async fn run_once(state: &AppState, audit_retention: Duration) {
     let slots = Throttle::purge(&state.pool).await.unwrap_or(0);
     let tokens = users::purge_revoked_tokens(&state.pool).await.unwrap_or(0);
     let entries = audit::purge(&state.pool, audit_retention).await.unwrap_or(0);
-    if slots + tokens + entries > 0 {
-        tracing::debug!(slots, tokens, entries, "purged expired rows");
+    let links = links::purge(&state.pool).await.unwrap_or(0);
+    if slots + tokens + entries + links > 0 {
+        tracing::debug!(slots, tokens, entries, links, "purged expired rows");
     }
 }

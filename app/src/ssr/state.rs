@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
+use super::mail::Mailer;
 use super::password::PasswordHasher;
 use super::throttle::Throttle;
 use super::tokens::TokenKeys;
@@ -29,6 +30,31 @@ pub struct AppState {
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     /// What the deployment profile demands of the HTTP answers.
     pub profile: Profile,
+    /// Writes mails to the outbox (and knows the app's public address for their links).
+    pub mailer: Mailer,
+    /// How long mailed links live, and whether sign-in needs a verified address.
+    pub recovery: Recovery,
+}
+
+/// Settings of the mailed links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recovery {
+    /// `PASSWORD_RESET_TTL_SECS`: how long a reset link works (default 30 minutes).
+    pub reset_ttl: std::time::Duration,
+    /// `EMAIL_VERIFY_TTL_SECS`: how long a verification link works (default 2 days).
+    pub verify_ttl: std::time::Duration,
+    /// `REQUIRE_VERIFIED_EMAIL`: sign-in needs a verified address (default false).
+    pub require_verified_email: bool,
+}
+
+impl Default for Recovery {
+    fn default() -> Self {
+        Recovery {
+            reset_ttl: std::time::Duration::from_secs(30 * 60),
+            verify_ttl: std::time::Duration::from_secs(2 * 24 * 60 * 60),
+            require_verified_email: false,
+        }
+    }
 }
 
 /// The deployment profile (`APP_ENV`), as far as request handling cares.

@@ -26,6 +26,8 @@ pub enum Scope {
     Signin,
     /// Account creation.
     Signup,
+    /// Mails asked for: password resets, verification links, changes of address.
+    Mail,
 }
 
 impl Scope {
@@ -34,6 +36,7 @@ impl Scope {
         match self {
             Scope::Signin => "signin",
             Scope::Signup => "signup",
+            Scope::Mail => "mail",
         }
     }
 }
@@ -58,13 +61,15 @@ pub struct Throttle {
     pub signin: Limits,
     /// Sign-ups.
     pub signup: Limits,
+    /// Mails asked for, per recipient address and per asking address.
+    pub mail: Limits,
 }
 
 impl Default for Throttle {
     /// OWASP's shape: a tight limit per account and address (5 per 15 minutes), so one address
     /// cannot lock the owner out from another, and a looser one per account over all addresses
     /// (100), which still bounds distributed guessing; 50 failures per address over all accounts;
-    /// 20 sign-ups per address and hour.
+    /// 20 sign-ups per address and hour; 5 mails per recipient and 20 per asking address an hour.
     fn default() -> Self {
         Throttle {
             signin: Limits {
@@ -76,6 +81,12 @@ impl Default for Throttle {
             signup: Limits {
                 per_pair: None,
                 per_key: None,
+                per_address: Some(20),
+                window: Duration::from_secs(60 * 60),
+            },
+            mail: Limits {
+                per_pair: None,
+                per_key: Some(5),
                 per_address: Some(20),
                 window: Duration::from_secs(60 * 60),
             },
@@ -98,6 +109,12 @@ impl ThrottleKey {
     pub fn unknown_login(login: &str) -> Self {
         let digest = Sha256::digest(login.trim().to_lowercase().as_bytes());
         ThrottleKey(format!("login:{}", hex(&digest)))
+    }
+
+    /// A recipient's address, ignoring case, hashed like unknown logins.
+    pub fn email(email: &str) -> Self {
+        let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+        ThrottleKey(format!("email:{}", hex(&digest)))
     }
 
     /// No key: limits that only count per address.
@@ -134,6 +151,7 @@ impl Throttle {
         match scope {
             Scope::Signin => self.signin,
             Scope::Signup => self.signup,
+            Scope::Mail => self.mail,
         }
     }
 
@@ -185,6 +203,22 @@ impl Throttle {
             scope.as_str(),
             key.as_str(),
             throttle_address(address) as IpAddr,
+        )
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets every attempt counted against `key`, from every address: after the owner proved
+    /// the account is theirs another way (a password reset by mail).
+    ///
+    /// # Errors
+    /// `Internal` when the database fails.
+    pub async fn forgive_key(&self, pool: &PgPool, scope: Scope, key: &ThrottleKey) -> Result<()> {
+        sqlx::query!(
+            "delete from throttle_slots where scope = $1 and key = $2",
+            scope.as_str(),
+            key.as_str()
         )
         .execute(pool)
         .await?;

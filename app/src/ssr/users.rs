@@ -2,7 +2,7 @@
 //! Reads go through the `accounts` view (a user with its roles as one array); nothing outside this
 //! module writes SQL on `users` or `user_roles`.
 
-use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::error::{AppError, Result};
@@ -40,6 +40,7 @@ struct AccountRow {
     name: String,
     username: String,
     email: String,
+    email_verified: bool,
     roles: Vec<Role>,
     token_version: i32,
     disabled: bool,
@@ -55,6 +56,7 @@ impl From<AccountRow> for Account {
                 name: row.name,
                 username: row.username,
                 email: row.email,
+                email_verified: row.email_verified,
                 roles: row.roles,
             },
             token_version: row.token_version,
@@ -73,6 +75,7 @@ macro_rules! account_of {
             name: $row.name,
             username: $row.username,
             email: $row.email,
+            email_verified: $row.email_verified,
             roles: $row.roles,
             token_version: $row.token_version,
             disabled: $row.disabled,
@@ -89,34 +92,41 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// Creates the account and its roles in one transaction: never a user without roles.
+/// Creates the account and its roles, in the caller's transaction (the deferred trigger refuses a
+/// commit that would leave a user without roles). `verified`: the address counts as proven (the
+/// operator's command line).
 ///
 /// # Errors
 /// `UsernameTaken`/`EmailTaken` (told apart by the violated index, not by message text) when
 /// another account has the same username or email in any case; `Internal` for anything else.
-pub async fn insert(pool: &PgPool, signup: &ValidSignup, password_hash: &str) -> Result<PublicUser> {
-    let mut tx = pool.begin().await?;
+pub async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    signup: &ValidSignup,
+    password_hash: &str,
+    verified: bool,
+) -> Result<PublicUser> {
     let id = sqlx::query_scalar!(
         r#"
-        insert into users (name, username, email, password_hash)
-        values ($1, $2, $3, $4)
+        insert into users (name, username, email, password_hash, email_verified_at)
+        values ($1, $2, $3, $4, case when $5 then now() end)
         returning id
         "#,
         signup.name,
         signup.username,
         signup.email,
         password_hash,
+        verified,
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(unique_violation)?;
-    grant(&mut tx, id, &signup.roles).await?;
-    tx.commit().await?;
+    grant(tx, id, &signup.roles).await?;
     Ok(PublicUser {
         id,
         name: signup.name.clone(),
         username: signup.username.clone(),
         email: signup.email.clone(),
+        email_verified: verified,
         roles: signup.roles.clone(),
     })
 }
@@ -144,6 +154,94 @@ pub async fn ensure_available(pool: &PgPool, username: &str, email: &str) -> Res
     }
 }
 
+/// Refuses an email another account already has (ignoring case).
+///
+/// # Errors
+/// `EmailTaken`; `Internal` when the database fails.
+pub async fn ensure_email_available(pool: &PgPool, email: &str) -> Result<()> {
+    let taken = sqlx::query_scalar!(
+        r#"select exists(select 1 from users where lower(email) = lower($1)) as "taken!""#,
+        email,
+    )
+    .fetch_one(pool)
+    .await?;
+    if taken { Err(AppError::EmailTaken) } else { Ok(()) }
+}
+
+/// The account with `email` (ignoring case).
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<Account>> {
+    Ok(sqlx::query_as!(
+        AccountRow,
+        r#"
+        select id as "id!", name as "name!", username as "username!", email as "email!",
+               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
+               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
+        from accounts where lower(email) = lower($1)
+        "#,
+        email,
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(Account::from))
+}
+
+/// Marks `email` verified for `id`, if it is still the account's address; returns whether it was.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn mark_email_verified(executor: impl PgExecutor<'_>, id: Uuid, email: &str) -> Result<bool> {
+    let done = sqlx::query!(
+        r#"
+        update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
+        where id = $1 and lower(email) = lower($2)
+        "#,
+        id,
+        email,
+    )
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves the account to a new, verified address.
+///
+/// # Errors
+/// `EmailTaken` when another account has it now; `Internal` when the database fails.
+pub async fn change_email(tx: &mut Transaction<'_, Postgres>, id: Uuid, email: &str) -> Result<()> {
+    sqlx::query!(
+        "update users set email = $2, email_verified_at = now(), updated_at = now() where id = $1",
+        id,
+        email,
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(unique_violation)?;
+    Ok(())
+}
+
+/// Sets the display name.
+///
+/// # Errors
+/// `NotFound` for an unknown id; `Internal` when the database fails.
+pub async fn set_name(executor: impl PgExecutor<'_>, id: Uuid, name: &str) -> Result<()> {
+    let done = sqlx::query!("update users set name = $2, updated_at = now() where id = $1", id, name)
+        .execute(executor)
+        .await?;
+    if done.rows_affected() == 1 { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// Deletes the account; its roles, links and sessions go with it, audit entries keep its name.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<()> {
+    sqlx::query!("delete from users where id = $1", id).execute(conn).await?;
+    Ok(())
+}
+
 /// The account a sign-in names, by username or email (ignoring case), with its password hash.
 ///
 /// # Errors
@@ -152,7 +250,7 @@ pub async fn find_credentials(pool: &PgPool, login: &str) -> Result<Option<Crede
     let row = sqlx::query!(
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
-               roles as "roles!: Vec<Role>", token_version as "token_version!",
+               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
                password_hash as "password_hash!"
         from accounts
@@ -178,7 +276,7 @@ pub async fn find_session(pool: &PgPool, id: Uuid, jti: Uuid) -> Result<Option<(
     let row = sqlx::query!(
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
-               roles as "roles!: Vec<Role>", token_version as "token_version!",
+               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
                exists(select 1 from revoked_tokens where jti = $2) as "revoked!"
         from accounts
@@ -204,7 +302,7 @@ pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> Result<Account> {
         AccountRow,
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
-               roles as "roles!: Vec<Role>", token_version as "token_version!",
+               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
         from accounts where id = $1
         "#,
@@ -232,7 +330,7 @@ pub async fn search(pool: &PgPool, pattern: &str, limit: i64, offset: i64) -> Re
         AccountRow,
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
-               roles as "roles!: Vec<Role>", token_version as "token_version!",
+               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
         from accounts
         where lower(username) like $1 or lower(email) like $1
@@ -344,7 +442,7 @@ pub async fn password_hash(pool: &PgPool, id: Uuid) -> Result<String> {
 ///
 /// # Errors
 /// `NotFound` for an unknown id; `Internal` when the database fails.
-pub async fn set_password(pool: &PgPool, id: Uuid, hash: &str) -> Result<i32> {
+pub async fn set_password(executor: impl PgExecutor<'_>, id: Uuid, hash: &str) -> Result<i32> {
     sqlx::query_scalar!(
         r#"
         update users set password_hash = $2, token_version = token_version + 1, updated_at = now()
@@ -354,7 +452,7 @@ pub async fn set_password(pool: &PgPool, id: Uuid, hash: &str) -> Result<i32> {
         id,
         hash,
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?
     .ok_or(AppError::NotFound)
 }

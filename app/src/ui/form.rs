@@ -156,10 +156,14 @@ impl Form {
         O: Clone + 'static,
     {
         let session = super::session::use_session();
-        Effect::new(move |_| match action.value().get() {
-            Some(Ok(value)) => on_success(value),
-            Some(Err(err)) => self.refuse(&session.check(err)),
-            None => {}
+        // Only the answer is followed: whatever `on_success` reads must not run it again.
+        Effect::new(move |_| {
+            let answer = action.value().get();
+            untrack(|| match answer {
+                Some(Ok(value)) => on_success(value),
+                Some(Err(err)) => self.refuse(&session.check(err)),
+                None => {}
+            });
         });
     }
 }
@@ -188,8 +192,12 @@ pub fn TextField(
     /// A hint shown under the field.
     #[prop(optional)]
     hint: Option<&'static str>,
+    /// The element id's stem when two forms of a page have an input of the same name
+    /// (default: the input's name).
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{}", kebab(input.name));
+    let id = format!("field-{}", id.map_or_else(|| kebab(input.name), str::to_owned));
     let message_id = format!("{id}-message");
     let hint_id = format!("{id}-hint");
     let message = Memo::new(move |_| input.message(form.submitted.get()));
@@ -246,6 +254,9 @@ pub fn ActionForm<I, O, R>(
     /// `aria-labelledby` of the form, when a heading names it.
     #[prop(optional)]
     labelled_by: Option<&'static str>,
+    /// The button's style: `"primary"` (default) or `"danger"`.
+    #[prop(default = "primary")]
+    class: &'static str,
     /// The fields.
     children: Children,
 ) -> impl IntoView
@@ -265,7 +276,7 @@ where
         <form on:submit=on_submit novalidate aria-labelledby=labelled_by>
             {children()}
             <FormAlert form=form/>
-            <SubmitButton pending=pending label=label busy_label=busy_label/>
+            <SubmitButton pending=pending label=label busy_label=busy_label class=class/>
         </form>
     }
 }

@@ -19,8 +19,10 @@ use pages::board::BoardPage;
 use pages::home::Home;
 use pages::not_found::NotFound;
 use pages::profile::Profile;
+use pages::recovery::{ForgotPassword, ResetPassword};
 use pages::signin::SignIn;
 use pages::signup::SignUp;
+use pages::verify_email::VerifyEmail;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -77,6 +79,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/signup") view=SignUp/>
                     <Route path=path!("/signin") view=SignIn/>
+                    <Route path=path!("/forgot-password") view=ForgotPassword/>
+                    <Route path=path!("/reset-password") view=ResetPassword/>
+                    <Route path=path!("/verify-email") view=VerifyEmail/>
                     <Route path=path!("/profile") view=Profile/>
                     <Route path=path!("/user") view=|| view! { <BoardPage board=Board::User/> }/>
                     <Route path=path!("/pm") view=|| view! { <BoardPage board=Board::Management/> }/>

@@ -15,7 +15,7 @@ use app::ssr::auth::AuthUser;
 use app::ssr::state::AppState;
 use app::validation::FieldErrors;
 
-use super::bodies::AuditLog;
+use super::bodies::{AuditLog, Done};
 use super::extract::JsonBody;
 
 /// Query string of the user list, read as text so a bad number is named, not a bare 400.
@@ -110,6 +110,20 @@ pub async fn enable(
     Path(id): Path<String>,
 ) -> Result<Json<AdminUser>, AppError> {
     admin::set_disabled(&state, &caller, user_id(&id)?, false, address).await.map(Json)
+}
+
+/// `POST /api/admin/users/{id}/password-reset`: mails the user a reset link (202).
+pub async fn send_reset(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    caller: AuthUser,
+    Path(id): Path<String>,
+) -> Result<(axum::http::StatusCode, Json<Done>), AppError> {
+    app::ssr::recovery::admin_send_reset(&state, &caller, user_id(&id)?, address).await?;
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        Json(Done { message: "A password reset link is on its way to the user." }),
+    ))
 }
 
 /// A user id from the path: anything but a UUID is simply not a user (404).

@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Response};
 
 use app::error::{AppError, ErrorBody};
 use app::requests::{PasswordChangeRequest, SigninRequest, SignupRequest};
-use app::ssr::accounts;
 use app::ssr::address::ClientAddr;
 use app::ssr::auth::AuthUser;
 use app::ssr::responses::error_response;
 use app::ssr::state::AppState;
+use app::ssr::{accounts, profile};
 
 use super::bodies::{Done, PasswordChanged, SignedIn, SignedUp, SigninRefused};
 use super::extract::JsonBody;
@@ -77,7 +77,7 @@ pub async fn password(
     caller: AuthUser,
     JsonBody(request): JsonBody<PasswordChangeRequest>,
 ) -> Result<Json<PasswordChanged>, AppError> {
-    let session = accounts::change_password(&state, &caller, request, address).await?;
+    let session = profile::change_password(&state, &caller, request, address).await?;
     Ok(Json(PasswordChanged {
         message: "Password changed. Every other session has been signed out.",
         session,

@@ -50,11 +50,20 @@ pub struct PasswordChanged {
     pub session: Session,
 }
 
-/// A sentence saying what was done (sign-out).
+/// A sentence saying what was done (sign-out, a mail queued, an account deleted).
 #[derive(Debug, Serialize)]
 pub struct Done {
     /// What happened.
     pub message: &'static str,
+}
+
+/// `200` from `POST /api/auth/email/verify`.
+#[derive(Debug, Serialize)]
+pub struct Verified {
+    /// "Your email address is verified."
+    pub message: &'static str,
+    /// The account, `emailVerified: true`.
+    pub user: PublicUser,
 }
 
 /// `200` from `GET /api/admin/audit`.

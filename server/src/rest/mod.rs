@@ -6,6 +6,8 @@ mod boards;
 mod bodies;
 mod extract;
 mod health;
+mod me;
+mod recovery;
 
 use axum::Router;
 use axum::routing::{any, delete, get, post};
@@ -22,11 +24,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/signout", post(auth::signout))
         .route("/api/auth/signout-all", post(auth::signout_all))
         .route("/api/auth/password", post(auth::password))
+        .route("/api/auth/password/forgot", post(recovery::forgot))
+        .route("/api/auth/password/reset", post(recovery::reset))
+        .route("/api/auth/email/verify", post(recovery::verify))
+        .route("/api/auth/email/resend", post(recovery::resend))
+        .route("/api/auth/email/change", post(recovery::change))
+        .route("/api/auth/me", get(me::show).patch(me::update).delete(me::delete))
         .route("/api/admin/users", get(admin::users))
         .route("/api/admin/users/{id}/roles", post(admin::grant))
         .route("/api/admin/users/{id}/roles/{role}", delete(admin::revoke))
         .route("/api/admin/users/{id}/disable", post(admin::disable))
         .route("/api/admin/users/{id}/enable", post(admin::enable))
+        .route("/api/admin/users/{id}/password-reset", post(admin::send_reset))
         .route("/api/admin/audit", get(admin::audit))
         .route("/api/test/user", get(boards::user))
         .route("/api/test/pm", get(boards::pm))

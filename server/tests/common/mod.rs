@@ -2,6 +2,8 @@
 //! (`#[sqlx::test]` creates and migrates it), spoken to over real HTTP.
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod smtp;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +14,9 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
+use app::ssr::mail::{MailSettings, Mailer};
 use app::ssr::password::PasswordHasher;
-use app::ssr::state::{AppState, Profile, SignupPolicy};
+use app::ssr::state::{AppState, Profile, Recovery, SignupPolicy};
 use app::ssr::throttle::Throttle;
 use app::ssr::tokens::{TokenKeys, TokenSettings};
 use app::validation::SignupForm;
@@ -80,7 +83,28 @@ pub fn state(pool: PgPool) -> AppState {
         throttle: Throttle::default(),
         trusted_proxies: Arc::from([]),
         profile: Profile::default(),
+        mailer: mailer(None),
+        recovery: Recovery::default(),
     }
+}
+
+/// A mailer sending to `smtp_url` (none: mails stay in the outbox), retrying after 1 s.
+pub fn mailer(smtp_url: Option<String>) -> Mailer {
+    Mailer::new(&MailSettings {
+        smtp_url,
+        from: "Rust Auth <no-reply@example.com>".into(),
+        public_url: "http://app.example".into(),
+        retry_base: Duration::from_secs(1),
+    })
+    .unwrap()
+}
+
+/// A server whose mails go to a real SMTP server started for the test, through the outbox worker.
+pub async fn spawn_with_mail(pool: PgPool) -> (TestApp, smtp::Smtp) {
+    let smtp = smtp::Smtp::start().await;
+    let state = AppState { mailer: mailer(Some(smtp.url())), ..state(pool.clone()) };
+    app::ssr::mail::worker::spawn(pool.clone(), state.mailer.clone());
+    (serve(state, pool).await, smtp)
 }
 
 /// Serves `state` on a free port, with the production listener and its default limits.

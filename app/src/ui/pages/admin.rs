@@ -24,6 +24,7 @@ struct Change {
 enum ChangeKind {
     Role(uuid::Uuid, Role, bool),
     Disabled(uuid::Uuid, bool),
+    SendReset(uuid::Uuid),
 }
 
 /// Users, their roles and state, and the audit log.
@@ -38,13 +39,14 @@ pub fn AdminTools() -> impl IntoView {
         async move {
             let result = match change.what {
                 ChangeKind::Role(user, role, grant) => {
-                    api::admin_set_role(user.into(), role.into(), grant.into()).await
+                    api::admin_set_role(user.into(), role.into(), grant.into()).await.map(drop)
                 }
                 ChangeKind::Disabled(user, disabled) => {
-                    api::admin_set_disabled(user.into(), disabled.into()).await
+                    api::admin_set_disabled(user.into(), disabled.into()).await.map(drop)
                 }
+                ChangeKind::SendReset(user) => api::admin_send_reset(user.into()).await,
             };
-            result.map(|_| change.done).map_err(|err| session.check(err))
+            result.map(|()| change.done).map_err(|err| session.check(err))
         }
     });
     let users = LocalResource::new(move || {
@@ -153,6 +155,8 @@ fn UserRow(user: AdminUser, act: impl Fn(ChangeKind, String) + Copy + 'static) -
     let disabled = user.disabled;
     let state_label = format!("{} {name}", if disabled { "Enable" } else { "Disable" });
     let state_done = format!("{} {name}.", if disabled { "Enabled" } else { "Disabled" });
+    let reset_label = format!("Send {name} a password reset link");
+    let reset_done = format!("A password reset link is on its way to {name}.");
     view! {
         <tr class:disabled=disabled data-username=name.clone()>
             // One cell for who the account is: four columns fit a desktop card without scrolling.
@@ -169,6 +173,10 @@ fn UserRow(user: AdminUser, act: impl Fn(ChangeKind, String) + Copy + 'static) -
                     <button type="button" class="small" class:danger=!disabled aria-label=state_label.clone()
                         on:click=move |_| act(ChangeKind::Disabled(id, !disabled), state_done.clone())>
                         {if disabled { "Enable" } else { "Disable" }}
+                    </button>
+                    <button type="button" class="small" aria-label=reset_label.clone() title=reset_label
+                        on:click=move |_| act(ChangeKind::SendReset(id), reset_done.clone())>
+                        "Send reset link"
                     </button>
                 </div>
             </td>

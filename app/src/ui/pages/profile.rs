@@ -1,8 +1,11 @@
-//! `/profile`: who you are and when your session ends.
+//! `/profile`: who you are, when your session ends, and everything you can change about your
+//! account.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::account_edit::{DeleteAccount, EditName};
+use super::account_email::{ChangeEmail, EmailStatus};
 use super::account_security::{ChangePassword, SignOutEverywhere};
 use crate::model::PublicUser;
 use crate::ui::guard::RequireSignIn;
@@ -30,7 +33,8 @@ fn ProfileDetails() -> impl IntoView {
         let user = session.user()?;
         let expires_at = session.expires_at()?;
         Some(view! {
-            <UserDetails user=user/>
+            <UserDetails user=user.clone()/>
+            <p>"Email address: " <EmailStatus verified=user.email_verified/></p>
             <h2>"Session"</h2>
             <dl class="details">
                 <dt>"Expires"</dt>
@@ -41,8 +45,11 @@ fn ProfileDetails() -> impl IntoView {
             <p>
                 <button type="button" class="secondary" on:click=move |_| session.end()>"Sign out"</button>
             </p>
+            <EditName user=user/>
+            <ChangeEmail/>
             <ChangePassword/>
             <SignOutEverywhere/>
+            <DeleteAccount/>
         })
     }
 }

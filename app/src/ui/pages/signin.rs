@@ -5,7 +5,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use super::verify_email::ResendVerification;
 use crate::api;
+use crate::error::AppError;
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::guard::safe_next;
 use crate::ui::session::use_session;
@@ -41,6 +43,10 @@ pub fn SignIn() -> impl IntoView {
                 <TextField label="Password" input=password form=form kind="password"
                     autocomplete="current-password"/>
             </ActionForm>
+            <p class="aside"><A href="/forgot-password">"Forgot password?"</A></p>
+            <Show when=move || matches!(sign_in.value().get(), Some(Err(AppError::EmailNotVerified)))>
+                <ResendVerification/>
+            </Show>
             <p class="aside">"New here? " <A href="/signup">"Create an account"</A></p>
         </section>
     }

@@ -1,0 +1,163 @@
+//! One-time links sent by mail: password reset, email verification, change of email.
+//!
+//! A link carries 256 random bits (64 hexadecimal characters). Only their SHA-256 is stored, so a
+//! copy of the database cannot be turned into working links. A link works once, until it expires,
+//! and issuing a new one of the same purpose voids the account's older ones.
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::throttle::hex;
+use crate::error::Result;
+
+/// What a link is for (the PostgreSQL enum `account_token_purpose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "account_token_purpose", rename_all = "snake_case")]
+pub enum Purpose {
+    /// Sets a new password.
+    PasswordReset,
+    /// Proves the account's own address.
+    EmailVerify,
+    /// Proves a new address and moves the account to it.
+    EmailChange,
+}
+
+/// Length of a link's token, in characters.
+pub const TOKEN_CHARS: usize = 64;
+
+/// What a followed link was issued for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Followed {
+    /// The account.
+    pub user: Uuid,
+    /// Why.
+    pub purpose: Purpose,
+    /// The address it verifies, for the email purposes.
+    pub email: Option<String>,
+}
+
+fn hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Whether `token` could be one of ours at all (so garbage never reaches the database).
+pub fn well_formed(token: &str) -> bool {
+    token.len() == TOKEN_CHARS && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Issues a link for `user`, voiding the older ones of the same purpose; returns the token to put
+/// in the mail (the only copy).
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn issue(
+    conn: &mut PgConnection,
+    user: Uuid,
+    purpose: Purpose,
+    email: Option<&str>,
+    valid_for: Duration,
+) -> Result<String> {
+    sqlx::query!(
+        "update account_tokens set used_at = now() where user_id = $1 and purpose = $2 and used_at is null",
+        user,
+        purpose as Purpose,
+    )
+    .execute(&mut *conn)
+    .await?;
+    let token = hex(&rand::random::<[u8; 32]>());
+    sqlx::query!(
+        r#"
+        insert into account_tokens (user_id, purpose, token_hash, email, expires_at)
+        values ($1, $2, $3, $4, now() + make_interval(secs => $5))
+        "#,
+        user,
+        purpose as Purpose,
+        hash(&token),
+        email,
+        valid_for.as_secs_f64(),
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(token)
+}
+
+/// The live link `token` of one of `purposes`, without using it up.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn find(
+    executor: impl PgExecutor<'_>,
+    token: &str,
+    purposes: &[Purpose],
+) -> Result<Option<Followed>> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    Ok(sqlx::query_as!(
+        Followed,
+        r#"
+        select user_id as "user", purpose as "purpose: Purpose", email
+        from account_tokens
+        where token_hash = $1 and purpose = any($2) and used_at is null and expires_at > now()
+        "#,
+        hash(token),
+        purposes as &[Purpose],
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
+/// Uses up the live link `token` of one of `purposes`: of two requests with the same link, only one
+/// gets it.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn consume(
+    executor: impl PgExecutor<'_>,
+    token: &str,
+    purposes: &[Purpose],
+) -> Result<Option<Followed>> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    Ok(sqlx::query_as!(
+        Followed,
+        r#"
+        update account_tokens set used_at = now()
+        where token_hash = $1 and purpose = any($2) and used_at is null and expires_at > now()
+        returning user_id as "user", purpose as "purpose: Purpose", email
+        "#,
+        hash(token),
+        purposes as &[Purpose],
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
+/// Deletes links past their expiry; returns how many.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn purge(executor: impl PgExecutor<'_>) -> Result<u64> {
+    Ok(sqlx::query!("delete from account_tokens where expires_at < now() - interval '1 day'")
+        .execute(executor)
+        .await?
+        .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_checked_for_shape_before_any_query() {
+        assert!(well_formed(&"a".repeat(64)));
+        assert!(!well_formed(&"a".repeat(63)));
+        assert!(!well_formed(&"g".repeat(64)));
+        assert!(!well_formed(&"a".repeat(8000)));
+        assert_eq!(hash("x").len(), 32);
+    }
+}

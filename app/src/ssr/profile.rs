@@ -1,0 +1,199 @@
+//! What owners do with their own account: change the password, edit the name, delete the account.
+//! Whatever needs the password checks it through [`check_password`], throttled like a sign-in:
+//! a stolen token must not become a way to guess the password.
+
+use std::net::IpAddr;
+
+use super::accounts::issue_session;
+use super::admin;
+use super::audit::Event;
+use super::auth::AuthUser;
+use super::policy::common_password_error;
+use super::state::AppState;
+use super::throttle::{Scope, Slot, ThrottleKey};
+use super::users;
+use crate::error::{AppError, Result};
+use crate::model::{AuditEvent, PasswordChange, PublicUser, Session};
+use crate::requests::{PasswordChangeRequest, PasswordRequest, ProfileRequest, Reader};
+use crate::roles::Role;
+use crate::validation::{
+    FieldErrors, name_error, password_error, password_matches_identity, signin_password_error,
+};
+
+/// How a password check is audited: at a password change, or for another change.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    PasswordChange,
+    Other,
+}
+
+impl Check {
+    fn failed(self) -> AuditEvent {
+        match self {
+            Check::PasswordChange => AuditEvent::PasswordChangeFailed,
+            Check::Other => AuditEvent::PasswordCheckFailed,
+        }
+    }
+
+    fn throttled(self) -> AuditEvent {
+        match self {
+            Check::PasswordChange => AuditEvent::PasswordChangeThrottled,
+            Check::Other => AuditEvent::PasswordCheckThrottled,
+        }
+    }
+}
+
+/// Checks the caller's password, named `field` in the answer, with the sign-in throttle: a slot
+/// is taken before bcrypt runs and given back when the password is right.
+///
+/// # Errors
+/// `Validation` naming `field` (empty or wrong); `TooManyAttempts`; `Internal`.
+pub async fn check_password(
+    state: &AppState,
+    caller: &AuthUser,
+    password: &str,
+    field: &str,
+    address: IpAddr,
+) -> Result<()> {
+    checked(state, caller, password, field, address, Check::Other).await
+}
+
+async fn checked(
+    state: &AppState,
+    caller: &AuthUser,
+    password: &str,
+    field: &str,
+    address: IpAddr,
+    check: Check,
+) -> Result<()> {
+    let user = &caller.user;
+    if password.is_empty() {
+        return Err(AppError::invalid_field(field, "Enter your current password."));
+    }
+    let key = ThrottleKey::account(user.id);
+    let event = |kind| Event::new(kind).by(user).on(user).from(address);
+    if let Slot::Refused { retry_after } =
+        state.throttle.take(&state.pool, Scope::Signin, &key, address).await?
+    {
+        let window = state.throttle.signin.window;
+        event(check.throttled()).folded(key.as_str(), window).record(&state.pool).await?;
+        return Err(AppError::TooManyAttempts { retry_after });
+    }
+    // Over-long cannot be right (no such password is stored): counted like any wrong one, unhashed.
+    let right = signin_password_error(password).is_none() && {
+        let hash = users::password_hash(&state.pool, user.id).await?;
+        state.hasher.verify(password.to_owned(), hash).await?
+    };
+    if right {
+        state.throttle.forgive(&state.pool, Scope::Signin, &key, address).await
+    } else {
+        // The slot stays: it is this failure's record.
+        event(check.failed()).record(&state.pool).await?;
+        Err(AppError::invalid_field(field, "The current password is not right."))
+    }
+}
+
+/// Changes the caller's password after checking the current one, ends every other session and
+/// returns a fresh session for this one.
+///
+/// # Errors
+/// `Validation` naming `currentPassword` (wrong) and/or `newPassword` (too weak), both at once;
+/// `TooManyAttempts`; `Internal`.
+pub async fn change_password(
+    state: &AppState,
+    caller: &AuthUser,
+    request: PasswordChangeRequest,
+    address: IpAddr,
+) -> Result<Session> {
+    let change = request.read()?;
+    let user = &caller.user;
+    let weak = new_password_problem(&change, user);
+    let mut problems = FieldErrors::new();
+    match checked(state, caller, &change.current_password, "currentPassword", address, Check::PasswordChange)
+        .await
+    {
+        Ok(()) => {}
+        Err(AppError::Validation { fields }) => problems.extend(fields),
+        Err(other) => return Err(other),
+    }
+    if let Some(message) = weak {
+        problems.insert("newPassword".into(), message);
+    }
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    let new_hash = state.hasher.hash(change.new_password.clone()).await?;
+    let version = users::set_password(&state.pool, user.id, &new_hash).await?;
+    Event::new(AuditEvent::PasswordChanged).by(user).on(user).from(address).record(&state.pool).await?;
+    issue_session(state, user.clone(), version)
+}
+
+/// Why the new password of `change` is refused, if it is.
+fn new_password_problem(change: &PasswordChange, user: &PublicUser) -> Option<String> {
+    password_error(&change.new_password)
+        .or_else(|| password_matches_identity(&change.new_password, &user.username, &user.email))
+        .or_else(|| common_password_error(&change.new_password))
+        .or_else(|| {
+            (change.new_password == change.current_password)
+                .then(|| "The new password must differ from the current one.".to_owned())
+        })
+}
+
+/// `PATCH /api/auth/me`: edits the caller's name.
+///
+/// # Errors
+/// `Validation` naming `name`; `Internal`.
+pub async fn update(
+    state: &AppState,
+    caller: &AuthUser,
+    request: ProfileRequest,
+    address: IpAddr,
+) -> Result<PublicUser> {
+    let mut reader = Reader::default();
+    let name = reader.text("name", "Name", request.name);
+    reader.finish(())?;
+    if let Some(message) = name_error(&name) {
+        return Err(AppError::invalid_field("name", message));
+    }
+    let name = name.trim();
+    let user = &caller.user;
+    users::set_name(&state.pool, user.id, name).await?;
+    Event::new(AuditEvent::ProfileUpdated)
+        .by(user)
+        .on(user)
+        .from(address)
+        .detail("name")
+        .record(&state.pool)
+        .await?;
+    Ok(PublicUser { name: name.to_owned(), ..user.clone() })
+}
+
+/// `DELETE /api/auth/me`: deletes the caller's account after checking the password. Every session
+/// ends with it. The last active admin cannot leave (under the admin lock, so two admins deleting
+/// themselves at once cannot both succeed).
+///
+/// # Errors
+/// `Validation` naming `password`; `TooManyAttempts`; `LastAdmin`; `Internal`.
+pub async fn delete(
+    state: &AppState,
+    caller: &AuthUser,
+    request: PasswordRequest,
+    address: IpAddr,
+) -> Result<()> {
+    let mut reader = Reader::default();
+    let password = reader.text("password", "Password", request.password);
+    reader.finish(())?;
+    check_password(state, caller, &password, "password", address).await?;
+    let user = &caller.user;
+    let mut tx = admin::lock(state).await?;
+    let now = users::find(&mut *tx, user.id).await?;
+    if now.user.has(Role::Admin) && !now.disabled && users::other_active_admins(&mut tx, user.id).await? == 0
+    {
+        return Err(AppError::LastAdmin);
+    }
+    Event::new(AuditEvent::AccountDeleted).by(user).on(user).from(address).record(&mut *tx).await?;
+    users::delete(&mut tx, user.id).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user.id, "account deleted by its owner");
+    Ok(())
+}

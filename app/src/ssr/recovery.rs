@@ -1,0 +1,140 @@
+//! Forgotten passwords: a reset link by mail, and setting a new password with it.
+//!
+//! Asking for a link answers the same (202, same body) whether the address belongs to an account or
+//! not, and in the same time: the lookup and the mail happen after the answer, in the background.
+//! Asking is limited per address and per email. A link works once, for `PASSWORD_RESET_TTL_SECS`;
+//! using it ends every session of the account.
+
+use std::net::IpAddr;
+
+use uuid::Uuid;
+
+use super::audit::Event;
+use super::auth::AuthUser;
+use super::links::{self, Purpose};
+use super::mail::templates;
+use super::policy::common_password_error;
+use super::state::AppState;
+use super::throttle::{Scope, Slot, ThrottleKey};
+use super::users;
+use crate::error::{AppError, Result};
+use crate::model::AuditEvent;
+use crate::requests::{Field, PasswordResetRequest, Reader};
+use crate::roles::Board;
+use crate::validation::{email_error, password_error, password_matches_identity};
+
+/// Takes a slot for one more mail to `email` from `address`.
+///
+/// # Errors
+/// `RateLimited` when too many were asked for; `Internal`.
+pub async fn take_mail_slot(state: &AppState, email: &str, address: IpAddr) -> Result<()> {
+    let key = ThrottleKey::email(email);
+    match state.throttle.take(&state.pool, Scope::Mail, &key, address).await? {
+        Slot::Taken(_) => Ok(()),
+        Slot::Refused { retry_after } => Err(AppError::rate_limited("emails asked for", retry_after)),
+    }
+}
+
+/// Reads and checks an email address field.
+///
+/// # Errors
+/// `Validation` naming `email`.
+pub fn read_email(field: Field<String>) -> Result<String> {
+    let mut reader = Reader::default();
+    let email = reader.text("email", "Email", field);
+    reader.finish(())?;
+    match email_error(&email) {
+        Some(message) => Err(AppError::invalid_field("email", message)),
+        None => Ok(email.trim().to_owned()),
+    }
+}
+
+/// `POST /api/auth/password/forgot`: mails a reset link if `email` belongs to an active account.
+///
+/// # Errors
+/// `Validation` for a malformed address, `RateLimited`; never anything that depends on whether an
+/// account uses the address.
+pub async fn forgot_password(state: &AppState, email: Field<String>, address: IpAddr) -> Result<()> {
+    let email = read_email(email)?;
+    take_mail_slot(state, &email, address).await?;
+    let state = state.clone();
+    // After the answer: its timing must not tell whether the address is known.
+    // Failures are logged where they happen; the asker hears nothing either way.
+    tokio::spawn(async move {
+        if let Ok(Some(account)) = users::find_by_email(&state.pool, &email).await
+            && !account.disabled
+        {
+            let _ = send_reset(&state, account.user.id, None, address).await;
+        }
+    });
+    Ok(())
+}
+
+/// `POST /api/admin/users/{id}/password-reset`: an admin mails a user a reset link.
+///
+/// # Errors
+/// `Forbidden` for a non-admin; `NotFound`; `Internal`.
+pub async fn admin_send_reset(
+    state: &AppState,
+    caller: &AuthUser,
+    user: Uuid,
+    address: IpAddr,
+) -> Result<()> {
+    caller.require(Board::Admin)?;
+    users::find(&state.pool, user).await?;
+    send_reset(state, user, Some(caller), address).await
+}
+
+/// Issues a reset link for `user` and queues its mail, in one transaction.
+async fn send_reset(state: &AppState, user: Uuid, by: Option<&AuthUser>, address: IpAddr) -> Result<()> {
+    let mut tx = state.pool.begin().await?;
+    let account = users::find(&mut *tx, user).await?;
+    let ttl = state.recovery.reset_ttl;
+    let token = links::issue(&mut tx, user, Purpose::PasswordReset, None, ttl).await?;
+    let link = state.mailer.link(&format!("/reset-password?token={token}"));
+    let mail = templates::password_reset(&account.user.email, &account.user.name, &link, ttl);
+    state.mailer.enqueue(&mut *tx, Some(user), &mail).await?;
+    let mut event = Event::new(AuditEvent::PasswordResetRequested).on(&account.user).from(address);
+    if let Some(admin) = by {
+        event = event.by(&admin.user).detail("sent by an admin");
+    }
+    event.record(&mut *tx).await?;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+/// `POST /api/auth/password/reset`: sets a new password with a link's token. Every session of the
+/// account ends, failed sign-ins against it are forgotten, and the address counts as verified (the
+/// link came to it).
+///
+/// # Errors
+/// `Validation` naming `newPassword` (the password policy); `InvalidToken` for an unknown, used or
+/// expired link; `Internal`.
+pub async fn reset_password(state: &AppState, request: PasswordResetRequest, address: IpAddr) -> Result<()> {
+    let (token, new_password) = request.read()?;
+    if let Some(message) = password_error(&new_password) {
+        return Err(AppError::invalid_field("newPassword", message));
+    }
+    let Some(link) = links::find(&state.pool, &token, &[Purpose::PasswordReset]).await? else {
+        return Err(AppError::InvalidToken);
+    };
+    let account = users::find(&state.pool, link.user).await?;
+    let problem = password_matches_identity(&new_password, &account.user.username, &account.user.email)
+        .or_else(|| common_password_error(&new_password));
+    if let Some(message) = problem {
+        return Err(AppError::invalid_field("newPassword", message));
+    }
+    let hash = state.hasher.hash(new_password).await?;
+    let mut tx = state.pool.begin().await?;
+    // Two requests with one link: only the first uses it up.
+    if links::consume(&mut *tx, &token, &[Purpose::PasswordReset]).await?.is_none() {
+        return Err(AppError::InvalidToken);
+    }
+    users::set_password(&mut *tx, account.user.id, &hash).await?;
+    users::mark_email_verified(&mut *tx, account.user.id, &account.user.email).await?;
+    Event::new(AuditEvent::PasswordReset).on(&account.user).from(address).record(&mut *tx).await?;
+    tx.commit().await?;
+    state.throttle.forgive_key(&state.pool, Scope::Signin, &ThrottleKey::account(account.user.id)).await?;
+    Ok(())
+}

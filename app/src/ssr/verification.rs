@@ -1,0 +1,154 @@
+//! Email addresses proven by a link: verification at sign-up (and again on request), and the change
+//! of address, which takes effect only once the new address is verified.
+
+use std::net::IpAddr;
+
+use sqlx::PgConnection;
+
+use super::audit::Event;
+use super::auth::AuthUser;
+use super::links::{self, Purpose};
+use super::mail::templates;
+use super::recovery::{read_email, take_mail_slot};
+use super::state::AppState;
+use super::users::{self, Account};
+use crate::error::{AppError, Result};
+use crate::model::{AuditEvent, PublicUser};
+use crate::requests::{EmailChangeRequest, Field, Reader};
+
+/// Issues a verification link for the account's current address and queues its mail, in the
+/// caller's transaction (sign-up writes the account and its mail together). Call
+/// `state.mailer.wake()` after the commit.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn queue_verification(state: &AppState, conn: &mut PgConnection, user: &PublicUser) -> Result<()> {
+    let ttl = state.recovery.verify_ttl;
+    let token = links::issue(conn, user.id, Purpose::EmailVerify, Some(&user.email), ttl).await?;
+    let link = state.mailer.link(&format!("/verify-email?token={token}"));
+    let mail = templates::verify_email(&user.email, &user.name, &link, ttl);
+    state.mailer.enqueue(&mut *conn, Some(user.id), &mail).await
+}
+
+/// `POST /api/auth/email/verify`: follows a verification or change-of-address link.
+///
+/// # Errors
+/// `InvalidToken` for an unknown, used or expired link, or one for an address the account no
+/// longer has; `EmailTaken` when another account took the new address meanwhile; `Internal`.
+pub async fn verify(state: &AppState, token: Field<String>, address: IpAddr) -> Result<PublicUser> {
+    let mut reader = Reader::default();
+    let token = reader.text("token", "Token", token);
+    reader.finish(())?;
+    let mut tx = state.pool.begin().await?;
+    let Some(link) = links::consume(&mut *tx, &token, &[Purpose::EmailVerify, Purpose::EmailChange]).await?
+    else {
+        return Err(AppError::InvalidToken);
+    };
+    let email = link.email.unwrap_or_default();
+    let event = match link.purpose {
+        Purpose::EmailChange => {
+            users::change_email(&mut tx, link.user, &email).await?;
+            AuditEvent::EmailChanged
+        }
+        _ => {
+            if !users::mark_email_verified(&mut *tx, link.user, &email).await? {
+                return Err(AppError::InvalidToken); // the account has moved to another address since
+            }
+            AuditEvent::EmailVerified
+        }
+    };
+    let account = users::find(&mut *tx, link.user).await?;
+    Event::new(event).on(&account.user).from(address).detail(email).record(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(account.user)
+}
+
+/// `POST /api/auth/email/resend`: sends the verification link again. Signed in, for the caller
+/// (409 when already verified); otherwise for the account with `email`, answered 202 whether there
+/// is one or not, like a forgotten password.
+///
+/// # Errors
+/// `AlreadyVerified`; `Validation` for a malformed address; `RateLimited`; `Internal`.
+pub async fn resend(
+    state: &AppState,
+    caller: Option<&AuthUser>,
+    email: Field<String>,
+    address: IpAddr,
+) -> Result<()> {
+    if let Some(caller) = caller {
+        if caller.user.email_verified {
+            return Err(AppError::AlreadyVerified);
+        }
+        take_mail_slot(state, &caller.user.email, address).await?;
+        return send_verification(state, &caller.user).await;
+    }
+    let email = read_email(email)?;
+    take_mail_slot(state, &email, address).await?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Ok(Some(account)) = users::find_by_email(&state.pool, &email).await
+            && !account.user.email_verified
+            && !account.disabled
+        {
+            let _ = send_verification(&state, &account.user).await;
+        }
+    });
+    Ok(())
+}
+
+async fn send_verification(state: &AppState, user: &PublicUser) -> Result<()> {
+    let mut tx = state.pool.begin().await?;
+    queue_verification(state, &mut tx, user).await?;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+/// `POST /api/auth/email/change`: after checking the password, mails a link to the new address and a
+/// notice to the old one. Nothing changes until the link is followed.
+///
+/// # Errors
+/// `Validation` naming `newEmail` or `password`; `EmailTaken`; `TooManyAttempts` (password checks
+/// are throttled like sign-ins); `RateLimited`; `Internal`.
+pub async fn change(
+    state: &AppState,
+    caller: &AuthUser,
+    request: EmailChangeRequest,
+    address: IpAddr,
+) -> Result<()> {
+    let (password, new_email) = request.read()?;
+    let user = &caller.user;
+    if let Some(message) = crate::validation::email_error(&new_email) {
+        return Err(AppError::invalid_field("newEmail", message));
+    }
+    let new_email = new_email.trim().to_owned();
+    if new_email.eq_ignore_ascii_case(&user.email) {
+        return Err(AppError::invalid_field("newEmail", "That is already your address."));
+    }
+    super::profile::check_password(state, caller, &password, "password", address).await?;
+    users::ensure_email_available(&state.pool, &new_email).await?;
+    take_mail_slot(state, &new_email, address).await?;
+    let ttl = state.recovery.verify_ttl;
+    let mut tx = state.pool.begin().await?;
+    let token = links::issue(&mut tx, user.id, Purpose::EmailChange, Some(&new_email), ttl).await?;
+    let link = state.mailer.link(&format!("/verify-email?token={token}"));
+    let confirm = templates::confirm_new_email(&new_email, &user.name, &link, ttl);
+    let notice = templates::email_change_notice(&user.email, &user.name, &new_email);
+    state.mailer.enqueue(&mut *tx, Some(user.id), &confirm).await?;
+    state.mailer.enqueue(&mut *tx, Some(user.id), &notice).await?;
+    Event::new(AuditEvent::EmailChangeRequested)
+        .by(user)
+        .on(user)
+        .from(address)
+        .detail(new_email)
+        .record(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+/// Whether `account` may sign in under the verification policy.
+pub fn may_sign_in(state: &AppState, account: &Account) -> bool {
+    !state.recovery.require_verified_email || account.user.email_verified
+}
