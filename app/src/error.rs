@@ -71,6 +71,17 @@ pub enum AppError {
     /// 409: the address is verified already (nothing to resend).
     #[error("Your email address is already verified.")]
     AlreadyVerified,
+    /// 401 at refresh: a refresh token spent earlier was presented again; the session has ended.
+    #[error(
+        "This session was ended because its refresh token was used twice, which happens when it is stolen. Sign in again."
+    )]
+    RefreshTokenReused,
+    /// 401 at the second sign-in step: the code (TOTP or recovery) is not right.
+    #[error("That code is not right. Check the time on your device, or use a recovery code.")]
+    InvalidCode,
+    /// 403: admins must set up two-factor sign-in first (`REQUIRE_2FA_FOR_ADMINS`).
+    #[error("Set up two-factor sign-in on your Profile before using the Admin board.")]
+    MfaSetupRequired,
     /// 400: a mailed link that is unknown, used or expired.
     #[error(
         "This link is not valid any more: it was used, it expired, or a newer one replaced it. Ask for a new one."
@@ -111,7 +122,11 @@ impl AppError {
         match self {
             AppError::Validation { .. } => 422,
             AppError::UsernameTaken | AppError::EmailTaken => 409,
-            AppError::InvalidCredentials | AppError::Unauthorized { .. } => 401,
+            AppError::InvalidCredentials
+            | AppError::Unauthorized { .. }
+            | AppError::RefreshTokenReused
+            | AppError::InvalidCode => 401,
+            AppError::MfaSetupRequired => 403,
             AppError::Forbidden { .. }
             | AppError::RoleNotAllowed
             | AppError::AccountDisabled
@@ -136,6 +151,9 @@ impl AppError {
             AppError::UsernameTaken => "username_taken",
             AppError::EmailTaken => "email_taken",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::RefreshTokenReused => "refresh_token_reused",
+            AppError::InvalidCode => "invalid_code",
+            AppError::MfaSetupRequired => "mfa_setup_required",
             AppError::Unauthorized { .. } => "unauthorized",
             AppError::Forbidden { .. } => "forbidden",
             AppError::RoleNotAllowed => "role_not_allowed",
@@ -181,7 +199,8 @@ impl AppError {
         Self::unauthorized("Your session has expired. Sign in again.")
     }
 
-    fn unauthorized(message: &str) -> Self {
+    /// 401 with `message`.
+    pub fn unauthorized(message: &str) -> Self {
         AppError::Unauthorized { message: message.to_owned() }
     }
 
@@ -279,6 +298,9 @@ impl From<ErrorBody> for AppError {
             "username_taken" => AppError::UsernameTaken,
             "email_taken" => AppError::EmailTaken,
             "invalid_credentials" => AppError::InvalidCredentials,
+            "refresh_token_reused" => AppError::RefreshTokenReused,
+            "invalid_code" => AppError::InvalidCode,
+            "mfa_setup_required" => AppError::MfaSetupRequired,
             "unauthorized" => AppError::Unauthorized { message },
             "forbidden" => AppError::Forbidden { message },
             "role_not_allowed" => AppError::RoleNotAllowed,
@@ -328,6 +350,9 @@ mod tests {
             AppError::UsernameTaken,
             AppError::EmailTaken,
             AppError::InvalidCredentials,
+            AppError::RefreshTokenReused,
+            AppError::InvalidCode,
+            AppError::MfaSetupRequired,
             AppError::token_expired(),
             AppError::Forbidden { message: "Require Admin Role!".into() },
             AppError::RoleNotAllowed,

@@ -21,6 +21,9 @@ pub struct PublicUser {
     /// Whether the owner proved the address is theirs (followed a link mailed to it).
     #[serde(rename = "emailVerified")]
     pub email_verified: bool,
+    /// Whether sign-in asks for a second factor (a TOTP code).
+    #[serde(rename = "mfaEnabled")]
+    pub mfa_enabled: bool,
     /// Roles, least privileged first.
     pub roles: Vec<Role>,
 }
@@ -49,8 +52,59 @@ pub struct Session {
     pub expires_in: u64,
     /// Expiry as seconds since the Unix epoch (the token's `exp`).
     pub expires_at: i64,
+    /// Trades for a new access token (and a new refresh token) at `POST /api/auth/refresh`.
+    pub refresh_token: String,
+    /// Seconds the refresh token stays valid from now.
+    pub refresh_expires_in: u64,
     /// The signed-in user.
     pub user: PublicUser,
+}
+
+/// What a right password at sign-in leads to: a session, or the second factor first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum SigninOutcome {
+    /// Signed in.
+    Session(Session),
+    /// The account uses two-factor sign-in: send a code with this challenge to
+    /// `POST /api/auth/2fa/verify`.
+    #[serde(rename_all = "camelCase")]
+    MfaRequired {
+        /// Proves the password was right; valid once, for `expires_in` seconds.
+        challenge: String,
+        /// Seconds the challenge stays valid.
+        expires_in: u64,
+    },
+}
+
+/// One signed-in device, as the session list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// The session's id (`DELETE /api/auth/sessions/{id}` ends it).
+    pub id: Uuid,
+    /// Sign-in, seconds since the epoch.
+    pub created_at: i64,
+    /// Last use, seconds since the epoch (updated at most once a minute).
+    pub last_seen_at: i64,
+    /// The browser or client that signed in, as it described itself.
+    pub user_agent: Option<String>,
+    /// The address it signed in from.
+    pub address: Option<String>,
+    /// The session this request comes from.
+    pub current: bool,
+}
+
+/// A two-factor set-up in progress: the secret, as text and as a QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaSetup {
+    /// The TOTP secret in base32, for typing into an authenticator.
+    pub secret: String,
+    /// The `otpauth://` address authenticators read from the QR code.
+    pub otpauth_url: String,
+    /// The QR code of `otpauth_url`, as an SVG document drawn by the server.
+    pub qr_svg: String,
 }
 
 /// The content of a protected board.
@@ -131,6 +185,20 @@ pub enum AuditEvent {
     ProfileUpdated,
     /// The owner deleted the account.
     AccountDeleted,
+    /// One session ended by its owner from another session (or all the others).
+    SessionEnded,
+    /// A spent refresh token was presented again: the session was ended.
+    RefreshTokenReused,
+    /// Two-factor sign-in turned on.
+    MfaEnabled,
+    /// Two-factor sign-in turned off by its owner.
+    MfaDisabled,
+    /// Two-factor sign-in turned off by an admin.
+    MfaReset,
+    /// A wrong second-factor code.
+    MfaFailed,
+    /// A recovery code was used (each works once).
+    MfaRecoveryCodeUsed,
     /// A wrong password where a change of address or a deletion asked for it.
     PasswordCheckFailed,
     /// Such a check refused by throttling.
@@ -165,6 +233,13 @@ impl AuditEvent {
             AuditEvent::EmailChanged => "Email changed",
             AuditEvent::ProfileUpdated => "Profile updated",
             AuditEvent::AccountDeleted => "Account deleted",
+            AuditEvent::SessionEnded => "Session ended",
+            AuditEvent::RefreshTokenReused => "Refresh token reused",
+            AuditEvent::MfaEnabled => "Two-factor on",
+            AuditEvent::MfaDisabled => "Two-factor off",
+            AuditEvent::MfaReset => "Two-factor reset by admin",
+            AuditEvent::MfaFailed => "Two-factor code wrong",
+            AuditEvent::MfaRecoveryCodeUsed => "Recovery code used",
             AuditEvent::PasswordCheckFailed => "Password check failed",
             AuditEvent::PasswordCheckThrottled => "Password check throttled",
             AuditEvent::PasswordChangeFailed => "Password change failed",
@@ -194,6 +269,13 @@ impl AuditEvent {
             AuditEvent::EmailChanged => "email_changed",
             AuditEvent::ProfileUpdated => "profile_updated",
             AuditEvent::AccountDeleted => "account_deleted",
+            AuditEvent::SessionEnded => "session_ended",
+            AuditEvent::RefreshTokenReused => "refresh_token_reused",
+            AuditEvent::MfaEnabled => "mfa_enabled",
+            AuditEvent::MfaDisabled => "mfa_disabled",
+            AuditEvent::MfaReset => "mfa_reset",
+            AuditEvent::MfaFailed => "mfa_failed",
+            AuditEvent::MfaRecoveryCodeUsed => "mfa_recovery_code_used",
             AuditEvent::PasswordCheckFailed => "password_check_failed",
             AuditEvent::PasswordCheckThrottled => "password_check_throttled",
             AuditEvent::PasswordChangeFailed => "password_change_failed",

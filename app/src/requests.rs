@@ -145,7 +145,7 @@ impl From<SignupForm> for SignupRequest {
     }
 }
 
-/// `POST /api/auth/signin`; the `sign-in` server function takes the same two fields as arguments.
+/// `POST /api/auth/signin`; the `sign-in` server function takes the same fields as arguments.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigninRequest {
     /// Username or email.
@@ -154,19 +154,72 @@ pub struct SigninRequest {
     /// Password.
     #[serde(default)]
     pub password: Field<String>,
+    /// "Keep me signed in": the session lives `REMEMBER_TTL_SECS` instead of `REFRESH_TTL_SECS`.
+    #[serde(default)]
+    pub remember: Field<bool>,
 }
 
 impl SigninRequest {
-    /// The login and password.
+    /// The login, the password and whether to keep the session long.
     ///
     /// # Errors
     /// Every field of the wrong type.
-    pub fn read(self) -> Result<(String, String), FieldErrors> {
+    pub fn read(self) -> Result<(String, String, bool), FieldErrors> {
         let mut reader = Reader::default();
         let login = reader.text("username", "Username", self.username);
         let password = reader.text("password", "Password", self.password);
-        reader.finish((login, password))
+        let remember = reader.read("remember", "Remember", "true or false", self.remember);
+        reader.finish((login, password, remember))
     }
+}
+
+/// `POST /api/auth/refresh`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRequest {
+    /// The refresh token sign-in (or the last refresh) handed out.
+    #[serde(default)]
+    pub refresh_token: Field<String>,
+}
+
+/// `POST /api/auth/2fa/enable`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRequest {
+    /// The six digits the authenticator shows (or a recovery code where one is accepted).
+    #[serde(default)]
+    pub code: Field<String>,
+}
+
+/// `POST /api/auth/2fa/disable`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaDisableRequest {
+    /// The account's password.
+    #[serde(default)]
+    pub password: Field<String>,
+    /// A current code or a recovery code.
+    #[serde(default)]
+    pub code: Field<String>,
+}
+
+/// `POST /api/auth/2fa/verify`: the second step of a sign-in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaVerifyRequest {
+    /// The challenge the password step answered with.
+    #[serde(default)]
+    pub challenge: Field<String>,
+    /// A current code or a recovery code.
+    #[serde(default)]
+    pub code: Field<String>,
+}
+
+/// Reads one text field, as every request type does.
+///
+/// # Errors
+/// The field, when it is of the wrong type.
+pub fn read_text(name: &str, label: &str, field: Field<String>) -> Result<String, FieldErrors> {
+    let mut reader = Reader::default();
+    let text = reader.text(name, label, field);
+    reader.finish(text)
 }
 
 /// `POST /api/auth/password` and the `change-password` server function.

@@ -9,14 +9,20 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use app::ssr::sessions::SessionSettings;
 use app::ssr::state::{Profile, Recovery, SignupPolicy};
 use app::ssr::throttle::{Limits, Throttle};
 use app::ssr::tokens::{DEFAULT_ISSUER, MIN_SECRET_BYTES, TokenSettings};
 
 use crate::listener::ListenerLimits;
 
-/// Default token lifetime: 24 hours, as in the tutorial.
-const DEFAULT_JWT_EXPIRES_IN: u64 = 86_400;
+/// Default access-token lifetime: 15 minutes (sessions last longer through refresh tokens).
+const DEFAULT_JWT_EXPIRES_IN: u64 = 900;
+/// Default access-token lifetime in demo mode: 24 hours, as in the tutorial, whose clients never
+/// refresh.
+const DEMO_JWT_EXPIRES_IN: u64 = 86_400;
+/// File under `DATA_DIR` holding the generated development key for two-factor secrets.
+const DEV_MFA_KEY_FILE: &str = "mfa-key";
 /// Default bcrypt cost: 12 (the tutorial's 8 is too cheap today).
 const DEFAULT_BCRYPT_COST: u32 = 12;
 /// Lowest bcrypt cost production accepts (OWASP's floor).
@@ -82,6 +88,12 @@ pub struct Config {
     /// `PASSWORD_RESET_TTL_SECS` (1800), `EMAIL_VERIFY_TTL_SECS` (172800), `REQUIRE_VERIFIED_EMAIL`
     /// (false).
     pub recovery: Recovery,
+    /// `REFRESH_TTL_SECS` (86400), `REMEMBER_TTL_SECS` (2592000), `REFRESH_REUSE_GRACE_SECS` (10).
+    pub sessions: SessionSettings,
+    /// `MFA_ENCRYPTION_KEY`: 32 bytes that encrypt two-factor secrets (generated in development).
+    pub mfa_key: Vec<u8>,
+    /// `REQUIRE_2FA_FOR_ADMINS`: admins must set up two-factor sign-in before the Admin board.
+    pub require_2fa_for_admins: bool,
 }
 
 /// How mail leaves.
@@ -137,7 +149,14 @@ impl Config {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let default_pool = u32::try_from(cores * 4).unwrap_or(8).max(8);
         let database_max_connections = number(&get, "DATABASE_MAX_CONNECTIONS", default_pool, &mut note);
-        let jwt_ttl = Duration::from_secs(number(&get, "JWT_EXPIRES_IN", DEFAULT_JWT_EXPIRES_IN, &mut note));
+        let bcrypt_cost = number(&get, "BCRYPT_COST", DEFAULT_BCRYPT_COST, &mut note);
+        let signup = match flag(&get, "AUTH_OPEN_ROLE_SIGNUP", &mut note) {
+            true => SignupPolicy::Open,
+            false => SignupPolicy::AdminsOnly,
+        };
+        let default_ttl =
+            if signup == SignupPolicy::Open { DEMO_JWT_EXPIRES_IN } else { DEFAULT_JWT_EXPIRES_IN };
+        let jwt_ttl = Duration::from_secs(number(&get, "JWT_EXPIRES_IN", default_ttl, &mut note));
         if jwt_ttl.is_zero() {
             note("JWT_EXPIRES_IN must be at least 1 second".into());
         }
@@ -146,11 +165,22 @@ impl Config {
             issuer: get("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
             audience: get("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
         };
-        let bcrypt_cost = number(&get, "BCRYPT_COST", DEFAULT_BCRYPT_COST, &mut note);
-        let signup = match flag(&get, "AUTH_OPEN_ROLE_SIGNUP", &mut note) {
-            true => SignupPolicy::Open,
-            false => SignupPolicy::AdminsOnly,
+        let session_defaults = SessionSettings::default();
+        let sessions = SessionSettings {
+            refresh_ttl: Duration::from_secs(
+                number(&get, "REFRESH_TTL_SECS", session_defaults.refresh_ttl.as_secs(), &mut note).max(60),
+            ),
+            remember_ttl: Duration::from_secs(
+                number(&get, "REMEMBER_TTL_SECS", session_defaults.remember_ttl.as_secs(), &mut note).max(60),
+            ),
+            reuse_grace: Duration::from_secs(number(
+                &get,
+                "REFRESH_REUSE_GRACE_SECS",
+                session_defaults.reuse_grace.as_secs(),
+                &mut note,
+            )),
         };
+        let require_2fa_for_admins = flag(&get, "REQUIRE_2FA_FOR_ADMINS", &mut note);
         if app_env == AppEnv::Production {
             if signup == SignupPolicy::Open {
                 note("AUTH_OPEN_ROLE_SIGNUP=true (demo mode: anyone may make themselves admin) is refused when APP_ENV=production".into());
@@ -218,12 +248,32 @@ impl Config {
                 false
             }
         };
-        let jwt_secret = match get("JWT_SECRET") {
-            Some(secret) => secret.into_bytes(),
-            None if app_env == AppEnv::Development => dev_secret(&data_dir).unwrap_or_else(|err| {
-                note(err);
+        let mfa_key = match get("MFA_ENCRYPTION_KEY") {
+            Some(key) => key_bytes(&key).unwrap_or_else(|| {
+                note("MFA_ENCRYPTION_KEY must be 32 bytes as 64 hexadecimal characters (`openssl rand -hex 32`)".into());
                 Vec::new()
             }),
+            None if app_env == AppEnv::Development => dev_secret(&data_dir, DEV_MFA_KEY_FILE, "MFA_ENCRYPTION_KEY", 32)
+                .map(|hex| key_bytes(&hex).unwrap_or_default())
+                .unwrap_or_else(|err| {
+                    note(err);
+                    Vec::new()
+                }),
+            None => {
+                note("MFA_ENCRYPTION_KEY is required when APP_ENV=production (`openssl rand -hex 32`)".into());
+                Vec::new()
+            }
+        };
+        let jwt_secret = match get("JWT_SECRET") {
+            Some(secret) => secret.into_bytes(),
+            None if app_env == AppEnv::Development => {
+                dev_secret(&data_dir, DEV_SECRET_FILE, "JWT_SECRET", 48)
+                    .map(String::into_bytes)
+                    .unwrap_or_else(|err| {
+                        note(err);
+                        Vec::new()
+                    })
+            }
             None => {
                 note("JWT_SECRET is required when APP_ENV=production".into());
                 Vec::new()
@@ -257,6 +307,9 @@ impl Config {
             mail,
             public_url,
             recovery,
+            sessions,
+            mfa_key,
+            require_2fa_for_admins,
         })
     }
 }
@@ -321,21 +374,31 @@ fn flag(get: &impl Fn(&str) -> Option<String>, key: &str, note: &mut impl FnMut(
     }
 }
 
-/// The development secret: read from `DATA_DIR/jwt-secret`, or generated there on first use, so a
-/// restart keeps everyone signed in. Only ever used when `APP_ENV` is not production. A file that
-/// other users could read is refused: whoever reads it can mint tokens.
-fn dev_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
-    let path = data_dir.join(DEV_SECRET_FILE);
+/// A development secret of `bytes` random bytes, in hexadecimal: read from `DATA_DIR/<file>`, or
+/// generated there on first use, so a restart keeps everyone signed in (and two-factor secrets
+/// readable). Only ever used when `APP_ENV` is not production. A file that other users could read
+/// is refused: whoever reads it can mint tokens.
+fn dev_secret(data_dir: &Path, file: &str, setting: &str, bytes: usize) -> Result<String, String> {
+    let path = data_dir.join(file);
     if let Ok(secret) = std::fs::read_to_string(&path) {
         ensure_private(&path)?;
-        return Ok(secret.trim().as_bytes().to_vec());
+        return Ok(secret.trim().to_owned());
     }
-    let secret: String = (0..48).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    let secret: String = (0..bytes).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
     std::fs::create_dir_all(data_dir)
         .and_then(|()| write_private(&path, &secret))
-        .map_err(|err| format!("could not keep a generated JWT_SECRET in {}: {err}", path.display()))?;
-    tracing::warn!(path = %path.display(), "JWT_SECRET not set: generated a development secret");
-    Ok(secret.into_bytes())
+        .map_err(|err| format!("could not keep a generated {setting} in {}: {err}", path.display()))?;
+    tracing::warn!(path = %path.display(), "{setting} not set: generated a development one");
+    Ok(secret)
+}
+
+/// 32 bytes from 64 hexadecimal characters.
+fn key_bytes(hex: &str) -> Option<Vec<u8>> {
+    let hex = hex.trim();
+    if hex.len() != 64 {
+        return None;
+    }
+    (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()).collect()
 }
 
 /// Refuses a secret file readable or writable by its group or others.
@@ -371,18 +434,31 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// The configuration from `pairs`. Unless a test is about the generated development key (it
+    /// names `DATA_DIR`), a key is given, so nothing is written to the working directory.
     fn config(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let map: HashMap<String, String> =
+        let mut map: HashMap<String, String> =
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if !map.contains_key("DATA_DIR") && !map.contains_key("APP_ENV") {
+            map.entry("MFA_ENCRYPTION_KEY".into()).or_insert_with(|| MFA_KEY.into());
+        }
         Config::from_lookup(|key| map.get(key).cloned())
     }
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const MFA_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
     #[test]
     fn defaults_apply() {
-        let config = config(&[("DATABASE_URL", "postgres://x"), ("JWT_SECRET", SECRET)]).unwrap();
-        assert_eq!(config.tokens.ttl, Duration::from_secs(86_400));
+        let config = config(&[
+            ("DATABASE_URL", "postgres://x"),
+            ("JWT_SECRET", SECRET),
+            ("MFA_ENCRYPTION_KEY", MFA_KEY),
+        ])
+        .unwrap();
+        assert_eq!(config.tokens.ttl, Duration::from_secs(900));
+        assert_eq!(config.sessions, SessionSettings::default());
+        assert_eq!(config.mfa_key.len(), 32);
         assert_eq!(config.tokens.issuer, "rust-auth");
         assert_eq!(config.throttle, Throttle::default());
         assert_eq!(config.listener, ListenerLimits::default());
@@ -473,6 +549,7 @@ mod tests {
             ("HSTS", "true"),
             ("SMTP_URL", "smtps://mail.example.com"),
             ("PUBLIC_URL", "https://auth.example.com"),
+            ("MFA_ENCRYPTION_KEY", MFA_KEY),
         ]);
         let profile = ok.unwrap().profile();
         assert!(profile.production && profile.hsts);
@@ -495,7 +572,10 @@ mod tests {
     #[test]
     fn open_role_signup_is_a_flag() {
         let config =
-            config(&[("DATABASE_URL", "x"), ("JWT_SECRET", SECRET), ("AUTH_OPEN_ROLE_SIGNUP", "TRUE")]);
-        assert_eq!(config.unwrap().signup, SignupPolicy::Open);
+            config(&[("DATABASE_URL", "x"), ("JWT_SECRET", SECRET), ("AUTH_OPEN_ROLE_SIGNUP", "TRUE")])
+                .unwrap();
+        assert_eq!(config.signup, SignupPolicy::Open);
+        // The tutorial's clients never refresh: demo mode keeps its 24-hour tokens.
+        assert_eq!(config.tokens.ttl, Duration::from_secs(86_400));
     }
 }

@@ -20,6 +20,7 @@ use sqlx::postgres::PgPoolOptions;
 
 use app::shell;
 use app::ssr::mail::{MailSettings, Mailer};
+use app::ssr::mfa::MfaSettings;
 use app::ssr::password::PasswordHasher;
 use app::ssr::state::AppState;
 use app::ssr::tokens::TokenKeys;
@@ -82,6 +83,8 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         profile: config.profile(),
         mailer,
         recovery: config.recovery,
+        sessions: config.sessions,
+        mfa: MfaSettings::new(&config.mfa_key, config.require_2fa_for_admins)?,
     })
 }
 

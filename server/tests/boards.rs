@@ -73,6 +73,7 @@ fn claims_for(sub: &Value, ttl: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({
         "sub": sub, "iat": now, "exp": now + ttl, "ver": 0, "jti": uuid::Uuid::from_u128(rand_id()),
+        "sid": uuid::Uuid::nil(),
         "iss": "rust-auth", "aud": "rust-auth",
     })
 }
@@ -100,8 +101,11 @@ async fn forged_tokens_are_refused(pool: PgPool) {
     app.insert_user("root", &["admin"]).await;
     app.insert_user("adam", &["user"]).await;
     let genuine = app.token("adam").await;
-    let root: Value =
-        app.get_bearer("/api/test/admin", &app.token("root").await).await.body["user"]["id"].clone();
+    let root_token = app.token("root").await;
+    let root: Value = app.get_bearer("/api/test/admin", &root_token).await.body["user"]["id"].clone();
+    let payload = root_token.split('.').nth(1).unwrap();
+    let root_session: Value =
+        serde_json::from_slice::<Value>(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()["sid"].clone();
     let now = chrono::Utc::now().timestamp();
 
     let alg_none = format!(
@@ -141,6 +145,8 @@ async fn forged_tokens_are_refused(pool: PgPool) {
         ("another audience", with("aud", json!("another-app"))),
         ("not valid before an hour from now", with("nbf", json!(now + 3600))),
         ("issued an hour from now", with("iat", json!(now + 3600))),
+        ("a session that does not exist", with("sid", json!(uuid::Uuid::from_u128(rand_id())))),
+        ("no session", with("sid", Value::Null)),
     ] {
         let answer = app.get_bearer("/api/test/admin", &token).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}: {}", answer.body);
@@ -149,8 +155,9 @@ async fn forged_tokens_are_refused(pool: PgPool) {
     let answer = app.get_bearer("/api/test/admin", &expired).await;
     answer.assert_error(401, "unauthorized");
     assert!(answer.body["message"].as_str().unwrap().contains("expired"));
-    // A correctly signed token still works, so the refusals above are about the forgery.
-    let valid = forge(Algorithm::HS256, SECRET, &root, 3600);
+    // A correctly signed token for root's live session works, so the refusals above are about the
+    // forgery.
+    let valid = with("sid", root_session);
     assert_eq!(app.get_bearer("/api/test/admin", &valid).await.status, StatusCode::OK);
 }
 

@@ -6,7 +6,7 @@ use server_fn::codec::Json;
 
 use super::BearerClient;
 use crate::error::AppError;
-use crate::model::{PublicUser, Session};
+use crate::model::{MfaSetup, PublicUser, Session};
 use crate::requests::{
     EmailChangeRequest, Field, PasswordChangeRequest, PasswordRequest, PasswordResetRequest, ProfileRequest,
 };
@@ -14,7 +14,9 @@ use crate::requests::{
 #[cfg(feature = "ssr")]
 use super::{address, caller, signed_in};
 #[cfg(feature = "ssr")]
-use crate::ssr::{profile, recovery, state::AppState, verification};
+use crate::requests::read_text;
+#[cfg(feature = "ssr")]
+use crate::ssr::{mfa, profile, recovery, state::AppState, verification};
 
 /// Changes the password; other sessions end, this one continues with the returned token.
 #[server(prefix = "/api/fn", endpoint = "change-password", input = Json, client = BearerClient)]
@@ -71,4 +73,29 @@ pub async fn resend_verification(email: Field<String>) -> Result<(), AppError> {
 pub async fn change_email(change: EmailChangeRequest) -> Result<(), AppError> {
     let state = expect_context::<AppState>();
     verification::change(&state, &signed_in(&state).await?, change, address(&state)?).await
+}
+
+/// Starts setting up two-factor sign-in: a new secret and its QR code.
+#[server(prefix = "/api/fn", endpoint = "mfa-setup", input = Json, client = BearerClient)]
+pub async fn start_mfa_setup() -> Result<MfaSetup, AppError> {
+    let state = expect_context::<AppState>();
+    mfa::setup(&state, &signed_in(&state).await?).await
+}
+
+/// Turns two-factor sign-in on with a first code; returns the recovery codes (shown once).
+#[server(prefix = "/api/fn", endpoint = "mfa-enable", input = Json, client = BearerClient)]
+pub async fn mfa_enable(code: Field<String>) -> Result<Vec<String>, AppError> {
+    let state = expect_context::<AppState>();
+    let caller = signed_in(&state).await?;
+    let code = read_text("code", "Code", code)?;
+    mfa::enable(&state, &caller, &code, address(&state)?).await
+}
+
+/// Turns two-factor sign-in off, with the password and a code.
+#[server(prefix = "/api/fn", endpoint = "mfa-disable", input = Json, client = BearerClient)]
+pub async fn mfa_disable(password: Field<String>, code: Field<String>) -> Result<(), AppError> {
+    let state = expect_context::<AppState>();
+    let caller = signed_in(&state).await?;
+    let (password, code) = (read_text("password", "Password", password)?, read_text("code", "Code", code)?);
+    mfa::disable(&state, &caller, &password, &code, address(&state)?).await
 }

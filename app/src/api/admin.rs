@@ -15,7 +15,7 @@ use super::{address, signed_in};
 #[cfg(feature = "ssr")]
 use crate::requests::Reader;
 #[cfg(feature = "ssr")]
-use crate::ssr::{admin, recovery, state::AppState};
+use crate::ssr::{admin, mfa, recovery, state::AppState};
 
 /// Admin: one page of users matching `query`.
 #[server(prefix = "/api/fn", endpoint = "admin-users", input = Json, client = BearerClient)]
@@ -74,4 +74,15 @@ pub async fn admin_send_reset(user: Field<Uuid>) -> Result<(), AppError> {
     let user = reader.required("user", "User", "a user id", user);
     let user = reader.finish(user)?;
     recovery::admin_send_reset(&state, &caller, user, address(&state)?).await
+}
+
+/// Admin: turns a user's two-factor sign-in off (a lost phone).
+#[server(prefix = "/api/fn", endpoint = "admin-reset-mfa", input = Json, client = BearerClient)]
+pub async fn admin_reset_mfa(user: Field<Uuid>) -> Result<AdminUser, AppError> {
+    let state = expect_context::<AppState>();
+    let caller = signed_in(&state).await?;
+    let mut reader = Reader::default();
+    let user = reader.required("user", "User", "a user id", user);
+    let user = reader.finish(user)?;
+    mfa::admin_reset(&state, &caller, user, address(&state)?).await
 }

@@ -41,6 +41,14 @@ async fn signed_in(state: &AppState) -> Result<auth::AuthUser, AppError> {
     caller(state).await?.ok_or_else(AppError::token_missing)
 }
 
+/// The device calling (address and user agent), for the session it starts.
+#[cfg(feature = "ssr")]
+fn device(state: &AppState) -> Result<crate::ssr::sessions::Device, AppError> {
+    let request = request()?;
+    let address = crate::ssr::address::client_address(&request, &state.trusted_proxies);
+    Ok(crate::ssr::sessions::Device::new(&request.headers, address))
+}
+
 /// The client's address, for throttling and the audit log.
 #[cfg(feature = "ssr")]
 fn address(state: &AppState) -> Result<std::net::IpAddr, AppError> {

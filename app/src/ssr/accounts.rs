@@ -1,5 +1,6 @@
-//! The account service: sign-up, sign-in, sign-out, password change and the boards. REST handlers
-//! and server functions both call these functions, so the two APIs cannot drift apart.
+//! The account service: sign-up and the boards (sign-in and sign-out are in `signin.rs`, what an
+//! owner changes in `profile.rs`). REST handlers and server functions both call these functions, so
+//! the two APIs cannot drift apart.
 //!
 //! Every path answers the cheap refusals first (malformed input, a taken username, a throttle) and
 //! only then spends bcrypt work, and every password check takes its throttle slot before it runs.
@@ -13,12 +14,10 @@ use super::state::{AppState, SignupPolicy};
 use super::throttle::{Scope, Slot, ThrottleKey};
 use super::{users, verification};
 use crate::error::{AppError, Result};
-use crate::model::{AuditEvent, BoardContent, PublicUser, Session};
-use crate::requests::{SigninRequest, SignupRequest};
+use crate::model::{AuditEvent, BoardContent, PublicUser};
+use crate::requests::SignupRequest;
 use crate::roles::{Board, Role};
-use crate::validation::{
-    FieldErrors, SignupForm, ValidSignup, validate_signin, validate_signup, without_control,
-};
+use crate::validation::{FieldErrors, SignupForm, ValidSignup, validate_signup};
 
 /// Whether `actor` may give new accounts the `pm` or `admin` role under `policy`.
 pub fn may_choose_roles(policy: SignupPolicy, actor: Option<&AuthUser>) -> bool {
@@ -113,110 +112,6 @@ async fn insert(
     state.mailer.wake();
     tracing::info!(user = %user.id, roles = ?user.roles, "account created");
     Ok(user)
-}
-
-/// Checks a username (or email) and password and issues a token.
-///
-/// # Errors
-/// `Validation` for empty fields, and for over-long ones after counting them as failures;
-/// `TooManyAttempts` when throttled; `InvalidCredentials` for an unknown account or a wrong
-/// password, after the same bcrypt work either way; `AccountDisabled` for a right password on a
-/// disabled account; `Internal` when the database or hashing fails.
-pub async fn sign_in(state: &AppState, request: SigninRequest, address: IpAddr) -> Result<Session> {
-    let (login, password) = request.read()?;
-    let (login, password) = (login.as_str(), password.as_str());
-    if login.trim().is_empty() || password.is_empty() {
-        return Err(validate_signin(login, password).err().unwrap_or_default().into());
-    }
-    // No account name holds a control character, so such a login is simply unknown; it must not
-    // reach PostgreSQL, whose text type cannot hold NUL.
-    let login = &without_control(login.trim());
-    // Longer than any account's login or password: no account matches, but it is still an attempt.
-    let too_long = validate_signin(login, password).err();
-    let credentials = match too_long {
-        None => users::find_credentials(&state.pool, login).await?,
-        Some(_) => None,
-    };
-    let subject = credentials.as_ref().map(|found| found.account.user.clone());
-    let key = subject
-        .as_ref()
-        .map_or_else(|| ThrottleKey::unknown_login(login), |user| ThrottleKey::account(user.id));
-    let event = |kind| Event::new(kind).login(login).from(address).on_maybe(subject.as_ref());
-
-    if let Slot::Refused { retry_after } =
-        state.throttle.take(&state.pool, Scope::Signin, &key, address).await?
-    {
-        let window = state.throttle.signin.window;
-        event(AuditEvent::SigninThrottled).folded(key.as_str(), window).record(&state.pool).await?;
-        return Err(AppError::TooManyAttempts { retry_after });
-    }
-    if let Some(fields) = too_long {
-        event(AuditEvent::SigninFailed).detail("input too long").record(&state.pool).await?;
-        return Err(fields.into());
-    }
-    let matches = match &credentials {
-        Some(found) => state.hasher.verify(password.to_owned(), found.password_hash.clone()).await?,
-        None => state.hasher.verify_dummy(password.to_owned()).await.map(|()| false)?,
-    };
-    let Some(account) = credentials.filter(|_| matches).map(|found| found.account) else {
-        // The slot stays: it is this failure's record.
-        event(AuditEvent::SigninFailed).record(&state.pool).await?;
-        return Err(AppError::InvalidCredentials);
-    };
-    state.throttle.forgive(&state.pool, Scope::Signin, &key, address).await?;
-    if account.disabled {
-        event(AuditEvent::SigninFailed).detail("account disabled").record(&state.pool).await?;
-        return Err(AppError::AccountDisabled);
-    }
-    if !verification::may_sign_in(state, &account) {
-        event(AuditEvent::SigninFailed).detail("email not verified").record(&state.pool).await?;
-        return Err(AppError::EmailNotVerified);
-    }
-    event(AuditEvent::SigninSucceeded).record(&state.pool).await?;
-    issue_session(state, account.user, account.token_version)
-}
-
-/// A signed token for `user` at `token_version`, in the shape sign-in answers with.
-///
-/// # Errors
-/// `Internal` if signing fails.
-pub fn issue_session(state: &AppState, user: PublicUser, token_version: i32) -> Result<Session> {
-    let (access_token, claims) = state.tokens.issue(user.id, token_version)?;
-    Ok(Session {
-        access_token,
-        token_type: "Bearer".to_owned(),
-        expires_in: state.tokens.ttl().as_secs(),
-        expires_at: claims.exp,
-        user,
-    })
-}
-
-/// Ends the caller's current session (this token only).
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn sign_out(state: &AppState, caller: &AuthUser, address: IpAddr) -> Result<()> {
-    users::revoke_token(&state.pool, caller.token.jti, caller.token.exp).await?;
-    Event::new(AuditEvent::SignedOut)
-        .by(&caller.user)
-        .on(&caller.user)
-        .from(address)
-        .record(&state.pool)
-        .await
-}
-
-/// Ends every session of the caller, this one included.
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn sign_out_everywhere(state: &AppState, caller: &AuthUser, address: IpAddr) -> Result<()> {
-    users::bump_token_version(&state.pool, caller.user.id).await?;
-    Event::new(AuditEvent::SignedOutEverywhere)
-        .by(&caller.user)
-        .on(&caller.user)
-        .from(address)
-        .record(&state.pool)
-        .await
 }
 
 /// The content of `board` for `caller`.

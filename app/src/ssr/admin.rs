@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Event};
 use super::auth::AuthUser;
+use super::sessions;
 use super::state::AppState;
 use super::users;
 use crate::error::{AppError, Result};
@@ -130,6 +131,9 @@ pub async fn set_disabled(
         ensure_another_admin(&mut tx, target).await?;
     }
     users::set_disabled(&mut tx, target, disabled).await?;
+    if disabled {
+        sessions::end_all(&mut *tx, target, None, "account disabled").await?;
+    }
     let kind = if disabled { AuditEvent::AccountDisabled } else { AuditEvent::AccountEnabled };
     Event::new(kind).by(&caller.user).on(&before.user).from(address).record(&mut *tx).await?;
     let after = users::find(&mut *tx, target).await?;

@@ -27,21 +27,32 @@ const MAX_TOKEN_BYTES: usize = 4096;
 pub struct AuthUser {
     /// Who, with the roles they hold now.
     pub user: PublicUser,
-    /// The token's claims (its id and expiry are needed to sign this session out).
+    /// The token's claims (`sid` names the session, which sign-out ends).
     pub token: Claims,
+    /// An admin who must set up two-factor sign-in before using the Admin board
+    /// (`REQUIRE_2FA_FOR_ADMINS`).
+    pub must_set_up_mfa: bool,
 }
 
 impl AuthUser {
     /// Opens `board`, or refuses with the tutorial's 403 message.
     ///
     /// # Errors
-    /// `Forbidden` when the caller's roles do not allow the board.
+    /// `Forbidden` when the caller's roles do not allow the board; `MfaSetupRequired` for the Admin
+    /// board when the caller must set up two-factor sign-in first.
     pub fn require(&self, board: Board) -> Result<()> {
-        if board.allows(&self.user.roles) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden { message: board.refusal().to_owned() })
+        if !board.allows(&self.user.roles) {
+            return Err(AppError::Forbidden { message: board.refusal().to_owned() });
         }
+        if board == Board::Admin && self.must_set_up_mfa {
+            return Err(AppError::MfaSetupRequired);
+        }
+        Ok(())
+    }
+
+    /// The session this request belongs to.
+    pub fn session(&self) -> uuid::Uuid {
+        self.token.sid
     }
 }
 
@@ -68,24 +79,27 @@ pub fn token_from(headers: &HeaderMap) -> Result<Option<&str>> {
 ///
 /// # Errors
 /// `Unauthorized` for a bad token, a user that no longer exists or is disabled, or a session that
-/// was ended (signed out, signed out everywhere, password changed); `Internal`/`Unavailable` when
+/// was ended (signed out, signed out elsewhere or everywhere, password changed or reset); `Internal`/`Unavailable` when
 /// the database fails (a database outage is not the client's fault, so not a 401).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(AppError::token_invalid());
     }
     let claims = state.tokens.verify(token)?;
-    let Some((account, revoked)) = users::find_session(&state.pool, claims.sub, claims.jti).await? else {
+    let Some((account, live)) = users::find_session(&state.pool, claims.sub, claims.sid).await? else {
         tracing::debug!(user = %claims.sub, "token for a user that no longer exists");
         return Err(AppError::token_invalid());
     };
     if account.disabled {
         return Err(AppError::account_disabled_token());
     }
-    if revoked || account.token_version != claims.ver {
+    if !live || account.token_version != claims.ver {
         return Err(AppError::session_ended());
     }
-    Ok(AuthUser { user: account.user, token: claims })
+    let must_set_up_mfa = state.mfa.require_for_admins
+        && account.user.roles.contains(&crate::roles::Role::Admin)
+        && !account.user.mfa_enabled;
+    Ok(AuthUser { user: account.user, token: claims, must_set_up_mfa })
 }
 
 /// Authenticates from request headers, as both extractors and server functions do.

@@ -1,12 +1,12 @@
 //! Periodic clean-up of rows that no longer mean anything: throttle slots past their window,
-//! revocations of tokens that have expired anyway, mailed links a day past their expiry, and audit
-//! entries past their retention.
+//! sessions a day past their end and their spent refresh tokens, mailed links and sign-in challenges
+//! a day past their expiry, and audit entries past their retention.
 
 use std::time::Duration;
 
+use super::sessions;
 use super::state::AppState;
 use super::throttle::Throttle;
-use super::users;
 use super::{audit, links};
 
 /// How often the clean-up runs.
@@ -28,7 +28,7 @@ pub fn spawn(state: AppState, audit_retention: Duration) -> tokio::task::JoinHan
 /// One clean-up pass. Failures are logged where they happen and retried at the next tick.
 pub async fn run_once(state: &AppState, audit_retention: Duration) {
     let slots = Throttle::purge(&state.pool).await.unwrap_or(0);
-    let tokens = users::purge_revoked_tokens(&state.pool).await.unwrap_or(0);
+    let tokens = sessions::purge(&state.pool).await.unwrap_or(0);
     let entries = audit::purge(&state.pool, audit_retention).await.unwrap_or(0);
     let links = links::purge(&state.pool).await.unwrap_or(0);
     if slots + tokens + entries + links > 0 {

@@ -137,15 +137,20 @@ pub async fn consume(
     .await?)
 }
 
-/// Deletes links past their expiry; returns how many.
+/// Deletes links (and second-factor challenges) a day past their expiry; returns how many.
 ///
 /// # Errors
 /// `Internal` when the database fails.
-pub async fn purge(executor: impl PgExecutor<'_>) -> Result<u64> {
-    Ok(sqlx::query!("delete from account_tokens where expires_at < now() - interval '1 day'")
-        .execute(executor)
+pub async fn purge(pool: &sqlx::PgPool) -> Result<u64> {
+    let links = sqlx::query!("delete from account_tokens where expires_at < now() - interval '1 day'")
+        .execute(pool)
         .await?
-        .rows_affected())
+        .rows_affected();
+    let challenges = sqlx::query!("delete from mfa_challenges where expires_at < now() - interval '1 day'")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    Ok(links + challenges)
 }
 
 #[cfg(test)]

@@ -4,14 +4,13 @@
 
 use std::net::IpAddr;
 
-use super::accounts::issue_session;
 use super::admin;
 use super::audit::Event;
 use super::auth::AuthUser;
 use super::policy::common_password_error;
 use super::state::AppState;
 use super::throttle::{Scope, Slot, ThrottleKey};
-use super::users;
+use super::{sessions, users};
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, PasswordChange, PublicUser, Session};
 use crate::requests::{PasswordChangeRequest, PasswordRequest, ProfileRequest, Reader};
@@ -94,7 +93,7 @@ async fn checked(
 }
 
 /// Changes the caller's password after checking the current one, ends every other session and
-/// returns a fresh session for this one.
+/// returns fresh tokens for this one.
 ///
 /// # Errors
 /// `Validation` naming `currentPassword` (wrong) and/or `newPassword` (too weak), both at once;
@@ -123,9 +122,12 @@ pub async fn change_password(
         return Err(problems.into());
     }
     let new_hash = state.hasher.hash(change.new_password.clone()).await?;
-    let version = users::set_password(&state.pool, user.id, &new_hash).await?;
-    Event::new(AuditEvent::PasswordChanged).by(user).on(user).from(address).record(&state.pool).await?;
-    issue_session(state, user.clone(), version)
+    let mut tx = state.pool.begin().await?;
+    let version = users::set_password(&mut *tx, user.id, &new_hash).await?;
+    sessions::end_all(&mut *tx, user.id, Some(caller.session()), "password changed").await?;
+    Event::new(AuditEvent::PasswordChanged).by(user).on(user).from(address).record(&mut *tx).await?;
+    tx.commit().await?;
+    sessions::reissue(state, user.clone(), version, caller.session()).await
 }
 
 /// Why the new password of `change` is refused, if it is.

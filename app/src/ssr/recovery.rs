@@ -16,7 +16,7 @@ use super::mail::templates;
 use super::policy::common_password_error;
 use super::state::AppState;
 use super::throttle::{Scope, Slot, ThrottleKey};
-use super::users;
+use super::{sessions, users};
 use crate::error::{AppError, Result};
 use crate::model::AuditEvent;
 use crate::requests::{Field, PasswordResetRequest, Reader};
@@ -132,6 +132,7 @@ pub async fn reset_password(state: &AppState, request: PasswordResetRequest, add
         return Err(AppError::InvalidToken);
     }
     users::set_password(&mut *tx, account.user.id, &hash).await?;
+    sessions::end_all(&mut *tx, account.user.id, None, "password reset").await?;
     users::mark_email_verified(&mut *tx, account.user.id, &account.user.email).await?;
     Event::new(AuditEvent::PasswordReset).on(&account.user).from(address).record(&mut *tx).await?;
     tx.commit().await?;

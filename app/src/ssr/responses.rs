@@ -16,7 +16,10 @@ pub fn status_of(err: &AppError) -> StatusCode {
 /// a 429.
 pub fn add_error_headers(err: &AppError, headers: &mut HeaderMap) {
     match err {
-        AppError::InvalidCredentials | AppError::Unauthorized { .. } => {
+        AppError::InvalidCredentials
+        | AppError::Unauthorized { .. }
+        | AppError::RefreshTokenReused
+        | AppError::InvalidCode => {
             headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         _ => {}

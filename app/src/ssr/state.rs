@@ -7,7 +7,9 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use super::mail::Mailer;
+use super::mfa::MfaSettings;
 use super::password::PasswordHasher;
+use super::sessions::SessionSettings;
 use super::throttle::Throttle;
 use super::tokens::TokenKeys;
 
@@ -34,6 +36,10 @@ pub struct AppState {
     pub mailer: Mailer,
     /// How long mailed links live, and whether sign-in needs a verified address.
     pub recovery: Recovery,
+    /// How long sessions and their refresh tokens live.
+    pub sessions: SessionSettings,
+    /// The two-factor secrets' key and the admin policy.
+    pub mfa: MfaSettings,
 }
 
 /// Settings of the mailed links.

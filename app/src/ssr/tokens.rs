@@ -34,8 +34,10 @@ pub struct Claims {
     pub exp: i64,
     /// The user's token version when issued; a bumped version ends this token (revocation).
     pub ver: i32,
-    /// This token's id, so one session can be ended on its own (sign-out).
+    /// This token's own id.
     pub jti: Uuid,
+    /// The session it belongs to: ending the session ends the token.
+    pub sid: Uuid,
     /// Who issued it (`JWT_ISSUER`).
     pub iss: String,
     /// Who it is for (`JWT_AUDIENCE`).
@@ -81,7 +83,7 @@ impl TokenKeys {
             ));
         }
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "jti", "iss", "aud"]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
         validation.validate_nbf = true;
@@ -99,11 +101,11 @@ impl TokenKeys {
         self.settings.ttl
     }
 
-    /// Signs a token for `user` at token version `version`.
+    /// Signs a token for `user` at token version `version`, in session `session`.
     ///
     /// # Errors
     /// `Internal` if signing fails (it cannot with an HMAC key, but the library says it may).
-    pub fn issue(&self, user: Uuid, version: i32) -> Result<(String, Claims)> {
+    pub fn issue(&self, user: Uuid, version: i32, session: Uuid) -> Result<(String, Claims)> {
         let now = chrono::Utc::now().timestamp();
         let ttl = i64::try_from(self.settings.ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = Claims {
@@ -112,6 +114,7 @@ impl TokenKeys {
             exp: now.saturating_add(ttl),
             ver: version,
             jti: Uuid::from_u128(rand::random()),
+            sid: session,
             iss: self.settings.issuer.clone(),
             aud: self.settings.audience.clone(),
         };
@@ -162,6 +165,7 @@ mod tests {
             exp,
             ver: 0,
             jti: Uuid::nil(),
+            sid: Uuid::nil(),
             iss: DEFAULT_ISSUER.into(),
             aud: DEFAULT_ISSUER.into(),
         }
@@ -176,11 +180,12 @@ mod tests {
     fn a_token_round_trips() {
         let keys = keys();
         let user = Uuid::from_u128(42);
-        let (token, claims) = keys.issue(user, 3).unwrap();
+        let session = Uuid::from_u128(7);
+        let (token, claims) = keys.issue(user, 3, session).unwrap();
         assert_eq!(keys.verify(&token).unwrap(), claims);
         assert_eq!(claims.exp - claims.iat, 60);
-        assert_eq!(claims.ver, 3);
-        assert_ne!(keys.issue(user, 3).unwrap().1.jti, claims.jti);
+        assert_eq!((claims.ver, claims.sid), (3, session));
+        assert_ne!(keys.issue(user, 3, session).unwrap().1.jti, claims.jti);
     }
 
     #[test]
@@ -190,7 +195,7 @@ mod tests {
 
     #[test]
     fn another_secret_or_algorithm_is_refused() {
-        let (token, _) = keys().issue(Uuid::nil(), 0).unwrap();
+        let (token, _) = keys().issue(Uuid::nil(), 0, Uuid::nil()).unwrap();
         let other = TokenKeys::new(&[8; 32], TokenSettings::with_ttl(Duration::from_secs(60))).unwrap();
         assert_eq!(other.verify(&token).unwrap_err(), AppError::token_invalid());
 

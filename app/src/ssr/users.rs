@@ -41,6 +41,7 @@ struct AccountRow {
     username: String,
     email: String,
     email_verified: bool,
+    mfa_enabled: bool,
     roles: Vec<Role>,
     token_version: i32,
     disabled: bool,
@@ -57,6 +58,7 @@ impl From<AccountRow> for Account {
                 username: row.username,
                 email: row.email,
                 email_verified: row.email_verified,
+                mfa_enabled: row.mfa_enabled,
                 roles: row.roles,
             },
             token_version: row.token_version,
@@ -76,6 +78,7 @@ macro_rules! account_of {
             username: $row.username,
             email: $row.email,
             email_verified: $row.email_verified,
+            mfa_enabled: $row.mfa_enabled,
             roles: $row.roles,
             token_version: $row.token_version,
             disabled: $row.disabled,
@@ -127,6 +130,7 @@ pub async fn insert(
         username: signup.username.clone(),
         email: signup.email.clone(),
         email_verified: verified,
+        mfa_enabled: false,
         roles: signup.roles.clone(),
     })
 }
@@ -177,7 +181,7 @@ pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<Account>
         AccountRow,
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
-               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
+               email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
         from accounts where lower(email) = lower($1)
         "#,
@@ -250,7 +254,7 @@ pub async fn find_credentials(pool: &PgPool, login: &str) -> Result<Option<Crede
     let row = sqlx::query!(
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
-               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
+               email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
                password_hash as "password_hash!"
         from accounts
@@ -267,29 +271,36 @@ pub async fn find_credentials(pool: &PgPool, login: &str) -> Result<Option<Crede
     }))
 }
 
-/// Loads a token's account and whether the token `jti` was signed out: the one query behind every
-/// authenticated request.
+/// Loads a token's account and whether its session is alive, noting the session as seen (at most
+/// once a minute): the one query behind every authenticated request.
 ///
 /// # Errors
 /// `Internal`/`Unavailable` when the database fails.
-pub async fn find_session(pool: &PgPool, id: Uuid, jti: Uuid) -> Result<Option<(Account, bool)>> {
+pub async fn find_session(pool: &PgPool, id: Uuid, session: Uuid) -> Result<Option<(Account, bool)>> {
     let row = sqlx::query!(
         r#"
-        select id as "id!", name as "name!", username as "username!", email as "email!",
-               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
-               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
-               exists(select 1 from revoked_tokens where jti = $2) as "revoked!"
-        from accounts
-        where id = $1
+        with seen as (
+            update sessions set last_seen_at = now()
+            where id = $2 and user_id = $1 and ended_at is null and last_seen_at < now() - interval '1 minute'
+            returning id
+        )
+        select a.id as "id!", a.name as "name!", a.username as "username!", a.email as "email!",
+               a.email_verified_at is not null as "email_verified!", a.mfa_enabled as "mfa_enabled!",
+               a.roles as "roles!: Vec<Role>", a.token_version as "token_version!",
+               a.disabled_at is not null as "disabled!", extract(epoch from a.created_at)::bigint as "created_at!",
+               exists(select 1 from sessions s
+                      where s.id = $2 and s.user_id = a.id and s.ended_at is null and s.expires_at > now()) as "live!"
+        from accounts a
+        where a.id = $1
         "#,
         id,
-        jti,
+        session,
     )
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|row| {
-        let revoked = row.revoked;
-        (account_of!(row), revoked)
+        let live = row.live;
+        (account_of!(row), live)
     }))
 }
 
@@ -302,7 +313,7 @@ pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> Result<Account> {
         AccountRow,
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
-               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
+               email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
         from accounts where id = $1
         "#,
@@ -330,7 +341,7 @@ pub async fn search(pool: &PgPool, pattern: &str, limit: i64, offset: i64) -> Re
         AccountRow,
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
-               email_verified_at is not null as "email_verified!", roles as "roles!: Vec<Role>", token_version as "token_version!",
+               email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
         from accounts
         where lower(username) like $1 or lower(email) like $1
@@ -466,36 +477,6 @@ pub async fn bump_token_version(pool: &PgPool, id: Uuid) -> Result<()> {
         .execute(pool)
         .await?;
     Ok(())
-}
-
-/// Ends one token (`jti`) before its expiry.
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn revoke_token(pool: &PgPool, jti: Uuid, expires_at: i64) -> Result<()> {
-    let expires_at = expires_at as f64; // to_timestamp takes seconds as a double
-    sqlx::query!(
-        r#"
-        insert into revoked_tokens (jti, expires_at) values ($1, to_timestamp($2))
-        on conflict (jti) do nothing
-        "#,
-        jti,
-        expires_at,
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Forgets revoked tokens that have expired anyway; returns how many.
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn purge_revoked_tokens(executor: impl PgExecutor<'_>) -> Result<u64> {
-    Ok(sqlx::query!("delete from revoked_tokens where expires_at < now()")
-        .execute(executor)
-        .await?
-        .rows_affected())
 }
 
 /// Maps a unique-index violation to the conflict it means.

@@ -7,14 +7,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use app::error::{AppError, ErrorBody};
+use app::model::SigninOutcome;
 use app::requests::{PasswordChangeRequest, SigninRequest, SignupRequest};
 use app::ssr::address::ClientAddr;
 use app::ssr::auth::AuthUser;
 use app::ssr::responses::error_response;
+use app::ssr::sessions::Device;
 use app::ssr::state::AppState;
-use app::ssr::{accounts, profile};
+use app::ssr::{accounts, profile, signin};
 
-use super::bodies::{Done, PasswordChanged, SignedIn, SignedUp, SigninRefused};
+use super::bodies::{Done, MfaRequired, PasswordChanged, SignedIn, SignedUp, SigninRefused};
 use super::extract::JsonBody;
 
 /// `POST /api/auth/signup`: 201 with the new user.
@@ -29,19 +31,23 @@ pub async fn signup(
         .into_response())
 }
 
-/// `POST /api/auth/signin`: 200 with a token, or the tutorial's `{"auth": false, "accessToken": null}`
-/// beside our error, whatever went wrong (an unreadable body included).
+/// `POST /api/auth/signin`: 200 with a token (or, with two-factor sign-in, a challenge for the
+/// code), or the tutorial's `{"auth": false, "accessToken": null}` beside our error, whatever went
+/// wrong (an unreadable body included).
 pub async fn signin(
     State(state): State<AppState>,
-    ClientAddr(address): ClientAddr,
+    device: Device,
     body: Result<JsonBody<SigninRequest>, AppError>,
 ) -> Response {
     let result = match body {
-        Ok(JsonBody(request)) => accounts::sign_in(&state, request, address).await,
+        Ok(JsonBody(request)) => signin::sign_in(&state, request, &device).await,
         Err(err) => Err(err),
     };
     match result {
-        Ok(session) => Json(SignedIn { auth: true, session }).into_response(),
+        Ok(SigninOutcome::Session(session)) => Json(SignedIn { auth: true, session }).into_response(),
+        Ok(SigninOutcome::MfaRequired { challenge, expires_in }) => {
+            Json(MfaRequired { auth: false, mfa_required: true, challenge, expires_in }).into_response()
+        }
         Err(err) => {
             let body = SigninRefused { auth: false, access_token: None, error: ErrorBody::from(err.clone()) };
             error_response(&err, body)
@@ -55,7 +61,7 @@ pub async fn signout(
     ClientAddr(address): ClientAddr,
     caller: AuthUser,
 ) -> Result<Json<Done>, AppError> {
-    accounts::sign_out(&state, &caller, address).await?;
+    signin::sign_out(&state, &caller, address).await?;
     Ok(Json(Done { message: "Signed out." }))
 }
 
@@ -65,7 +71,7 @@ pub async fn signout_all(
     ClientAddr(address): ClientAddr,
     caller: AuthUser,
 ) -> Result<Json<Done>, AppError> {
-    accounts::sign_out_everywhere(&state, &caller, address).await?;
+    signin::sign_out_everywhere(&state, &caller, address).await?;
     Ok(Json(Done { message: "Signed out everywhere." }))
 }
 

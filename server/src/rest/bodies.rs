@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use app::error::ErrorBody;
-use app::model::{AuditEntry, PublicUser, Session};
+use app::model::{AuditEntry, PublicUser, Session, SessionInfo};
 
 /// `201` from `POST /api/auth/signup`.
 #[derive(Debug, Serialize)]
@@ -24,6 +24,35 @@ pub struct SignedIn {
     /// Token, expiry and user.
     #[serde(flatten)]
     pub session: Session,
+}
+
+/// `200` from `POST /api/auth/signin` when the account uses two-factor sign-in: no token yet.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaRequired {
+    /// Always `false`: not signed in yet.
+    pub auth: bool,
+    /// Always `true`.
+    pub mfa_required: bool,
+    /// Goes with the code to `POST /api/auth/2fa/verify`.
+    pub challenge: String,
+    /// Seconds the challenge stays valid.
+    pub expires_in: u64,
+}
+
+/// `200` from `GET /api/auth/sessions`.
+#[derive(Debug, Serialize)]
+pub struct SessionList {
+    /// The live sessions, the most recently used first.
+    pub sessions: Vec<SessionInfo>,
+}
+
+/// `200` from `POST /api/auth/2fa/enable`: shown this once.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodes {
+    /// Ten single-use codes for when the authenticator is lost.
+    pub recovery_codes: Vec<String>,
 }
 
 /// Every refusal of `POST /api/auth/signin`: the tutorial's `auth: false, accessToken: null` beside

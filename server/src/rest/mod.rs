@@ -7,7 +7,9 @@ mod bodies;
 mod extract;
 mod health;
 mod me;
+mod mfa;
 mod recovery;
+mod sessions;
 
 use axum::Router;
 use axum::routing::{any, delete, get, post};
@@ -23,6 +25,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/signin", post(auth::signin))
         .route("/api/auth/signout", post(auth::signout))
         .route("/api/auth/signout-all", post(auth::signout_all))
+        .route("/api/auth/signout-others", post(sessions::signout_others))
+        .route("/api/auth/refresh", post(sessions::refresh))
+        .route("/api/auth/sessions", get(sessions::list))
+        .route("/api/auth/sessions/{id}", delete(sessions::end))
+        .route("/api/auth/2fa/setup", post(mfa::setup))
+        .route("/api/auth/2fa/enable", post(mfa::enable))
+        .route("/api/auth/2fa/disable", post(mfa::disable))
+        .route("/api/auth/2fa/verify", post(mfa::verify))
         .route("/api/auth/password", post(auth::password))
         .route("/api/auth/password/forgot", post(recovery::forgot))
         .route("/api/auth/password/reset", post(recovery::reset))
@@ -36,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/users/{id}/disable", post(admin::disable))
         .route("/api/admin/users/{id}/enable", post(admin::enable))
         .route("/api/admin/users/{id}/password-reset", post(admin::send_reset))
+        .route("/api/admin/users/{id}/2fa", delete(mfa::admin_reset))
         .route("/api/admin/audit", get(admin::audit))
         .route("/api/test/user", get(boards::user))
         .route("/api/test/pm", get(boards::pm))

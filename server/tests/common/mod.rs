@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use app::ssr::mail::{MailSettings, Mailer};
+use app::ssr::mfa::MfaSettings;
 use app::ssr::password::PasswordHasher;
+use app::ssr::sessions::SessionSettings;
 use app::ssr::state::{AppState, Profile, Recovery, SignupPolicy};
 use app::ssr::throttle::Throttle;
 use app::ssr::tokens::{TokenKeys, TokenSettings};
@@ -85,8 +87,13 @@ pub fn state(pool: PgPool) -> AppState {
         profile: Profile::default(),
         mailer: mailer(None),
         recovery: Recovery::default(),
+        sessions: SessionSettings::default(),
+        mfa: MfaSettings::new(&MFA_KEY, false).unwrap(),
     }
 }
+
+/// The key test servers encrypt two-factor secrets with.
+pub const MFA_KEY: [u8; 32] = [9; 32];
 
 /// A mailer sending to `smtp_url` (none: mails stay in the outbox), retrying after 1 s.
 pub fn mailer(smtp_url: Option<String>) -> Mailer {

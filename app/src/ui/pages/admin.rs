@@ -25,6 +25,7 @@ enum ChangeKind {
     Role(uuid::Uuid, Role, bool),
     Disabled(uuid::Uuid, bool),
     SendReset(uuid::Uuid),
+    ResetMfa(uuid::Uuid),
 }
 
 /// Users, their roles and state, and the audit log.
@@ -45,6 +46,7 @@ pub fn AdminTools() -> impl IntoView {
                     api::admin_set_disabled(user.into(), disabled.into()).await.map(drop)
                 }
                 ChangeKind::SendReset(user) => api::admin_send_reset(user.into()).await,
+                ChangeKind::ResetMfa(user) => api::admin_reset_mfa(user.into()).await.map(drop),
             };
             result.map(|()| change.done).map_err(|err| session.check(err))
         }
@@ -157,6 +159,9 @@ fn UserRow(user: AdminUser, act: impl Fn(ChangeKind, String) + Copy + 'static) -
     let state_done = format!("{} {name}.", if disabled { "Enabled" } else { "Disabled" });
     let reset_label = format!("Send {name} a password reset link");
     let reset_done = format!("A password reset link is on its way to {name}.");
+    let mfa = user.user.mfa_enabled;
+    let mfa_label = format!("Turn off two-factor sign-in for {name}");
+    let mfa_done = format!("Two-factor sign-in is off for {name}.");
     view! {
         <tr class:disabled=disabled data-username=name.clone()>
             // One cell for who the account is: four columns fit a desktop card without scrolling.
@@ -178,6 +183,12 @@ fn UserRow(user: AdminUser, act: impl Fn(ChangeKind, String) + Copy + 'static) -
                         on:click=move |_| act(ChangeKind::SendReset(id), reset_done.clone())>
                         "Send reset link"
                     </button>
+                    {mfa.then(|| view! {
+                        <button type="button" class="small danger" aria-label=mfa_label.clone() title=mfa_label.clone()
+                            on:click=move |_| act(ChangeKind::ResetMfa(id), mfa_done.clone())>
+                            "Reset 2FA"
+                        </button>
+                    })}
                 </div>
             </td>
         </tr>

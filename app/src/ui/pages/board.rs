@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 use super::admin::AdminTools;
 use super::profile::UserDetails;
@@ -53,6 +54,14 @@ fn BoardAnswer(board: Board, result: Result<BoardContent, AppError>) -> impl Int
                 <h2>"Access denied"</h2>
                 <p data-testid="refusal">{message}</p>
                 <p>"Your roles do not open this board. Ask an administrator if you need it."</p>
+            </div>
+        }
+        .into_any(),
+        Err(AppError::MfaSetupRequired) => view! {
+            <div class="refusal" role="alert">
+                <h2>"Two-factor sign-in first"</h2>
+                <p data-testid="refusal">{AppError::MfaSetupRequired.to_string()}</p>
+                <p><A href="/profile">"Set it up on your Profile"</A></p>
             </div>
         }
         .into_any(),

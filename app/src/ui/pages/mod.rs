@@ -2,7 +2,9 @@
 
 pub mod account_edit;
 pub mod account_email;
+pub mod account_mfa;
 pub mod account_security;
+pub mod account_sessions;
 pub mod admin;
 pub mod board;
 pub mod home;

@@ -1,4 +1,4 @@
-//! `/profile`: who you are, when your session ends, and everything you can change about your
+//! `/profile`: who you are, where you are signed in, and everything you can change about your
 //! account.
 
 use leptos::prelude::*;
@@ -6,11 +6,12 @@ use leptos_meta::Title;
 
 use super::account_edit::{DeleteAccount, EditName};
 use super::account_email::{ChangeEmail, EmailStatus};
+use super::account_mfa::TwoFactor;
 use super::account_security::{ChangePassword, SignOutEverywhere};
+use super::account_sessions::SessionList;
 use crate::model::PublicUser;
 use crate::ui::guard::RequireSignIn;
 use crate::ui::session::use_session;
-use crate::ui::time;
 
 /// The profile page.
 #[component]
@@ -29,27 +30,24 @@ pub fn Profile() -> impl IntoView {
 #[component]
 fn ProfileDetails() -> impl IntoView {
     let session = use_session();
+    // Rebuilt only when the user changes, not when the tokens are renewed: a half-typed form stays.
+    let user = Memo::new(move |_| session.user());
     move || {
-        let user = session.user()?;
-        let expires_at = session.expires_at()?;
-        Some(view! {
-            <UserDetails user=user.clone()/>
-            <p>"Email address: " <EmailStatus verified=user.email_verified/></p>
-            <h2>"Session"</h2>
-            <dl class="details">
-                <dt>"Expires"</dt>
-                <dd data-testid="session-expires">
-                    {time::local(expires_at)} " (" {time::relative(expires_at, time::now())} ")"
-                </dd>
-            </dl>
-            <p>
-                <button type="button" class="secondary" on:click=move |_| session.end()>"Sign out"</button>
-            </p>
-            <EditName user=user/>
-            <ChangeEmail/>
-            <ChangePassword/>
-            <SignOutEverywhere/>
-            <DeleteAccount/>
+        user.get().map(|user| {
+            view! {
+                <UserDetails user=user.clone()/>
+                <p>"Email address: " <EmailStatus verified=user.email_verified/></p>
+                <p>
+                    <button type="button" class="secondary" on:click=move |_| session.end()>"Sign out"</button>
+                </p>
+                <SessionList/>
+                <EditName user=user.clone()/>
+                <ChangeEmail/>
+                <ChangePassword/>
+                <TwoFactor enabled=user.mfa_enabled/>
+                <SignOutEverywhere/>
+                <DeleteAccount/>
+            }
         })
     }
 }

@@ -1,4 +1,5 @@
-//! `/signin`: username (or email) and password.
+//! `/signin`: username (or email), password and "keep me signed in"; then, for an account with
+//! two-factor sign-in, the code from the authenticator (or a recovery code).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,6 +9,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::verify_email::ResendVerification;
 use crate::api;
 use crate::error::AppError;
+use crate::model::{Session, SigninOutcome};
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::guard::safe_next;
 use crate::ui::session::use_session;
@@ -22,32 +24,85 @@ pub fn SignIn() -> impl IntoView {
     let form = Form::new();
     let username = form.input("username", login_error);
     let password = form.input("password", signin_password_error);
+    let remember = RwSignal::new(false);
     username.set(query.with_untracked(|q| q.get("username")).unwrap_or_default());
+    // Set when the password was right and a second factor is asked for.
+    let challenge = RwSignal::new(None::<String>);
 
-    let sign_in = Action::new_local(|(login, password): &(String, String)| {
-        api::sign_in(login.clone().into(), password.clone().into())
-    });
-    form.follow(sign_in, move |current| {
+    let signed_in = move |current: Session| {
         session.sign_in(current);
         navigate(&safe_next(query.with_untracked(|q| q.get("next"))), Default::default());
+    };
+    let sign_in = Action::new_local(|(login, password, remember): &(String, String, bool)| {
+        api::sign_in(login.clone().into(), password.clone().into(), (*remember).into())
     });
+    let after_password = signed_in.clone();
+    form.follow(sign_in, move |outcome| match outcome {
+        SigninOutcome::Session(current) => after_password(current),
+        SigninOutcome::MfaRequired { challenge: issued, .. } => challenge.set(Some(issued)),
+    });
+    let not_verified = move || matches!(sign_in.value().get(), Some(Err(AppError::EmailNotVerified)));
 
     view! {
         <Title text="Sign in · Rust Auth"/>
         <section class="panel narrow">
             <h1>"Sign in"</h1>
-            <ActionForm form=form action=sign_in request=move || (username.get(), password.get())
-                label="Sign in" busy_label="Signing in…">
-                <TextField label="Username" input=username form=form autocomplete="username"
-                    hint="Your username or your email address."/>
-                <TextField label="Password" input=password form=form kind="password"
-                    autocomplete="current-password"/>
-            </ActionForm>
-            <p class="aside"><A href="/forgot-password">"Forgot password?"</A></p>
-            <Show when=move || matches!(sign_in.value().get(), Some(Err(AppError::EmailNotVerified)))>
-                <ResendVerification/>
+            <Show
+                when=move || challenge.get().is_some()
+                fallback=move || view! {
+                    <ActionForm form=form action=sign_in
+                        request=move || (username.get(), password.get(), remember.get_untracked())
+                        label="Sign in" busy_label="Signing in…">
+                        <TextField label="Username" input=username form=form autocomplete="username"
+                            hint="Your username or your email address."/>
+                        <TextField label="Password" input=password form=form kind="password"
+                            autocomplete="current-password"/>
+                        <label class="checkbox" for="remember">
+                            <input type="checkbox" id="remember" name="remember"
+                                prop:checked=move || remember.get()
+                                on:change=move |ev| remember.set(event_target_checked(&ev))/>
+                            "Keep me signed in"
+                        </label>
+                    </ActionForm>
+                    <p class="aside"><A href="/forgot-password">"Forgot password?"</A></p>
+                    <Show when=not_verified>
+                        <ResendVerification/>
+                    </Show>
+                }
+            >
+                <SecondFactor challenge=challenge on_success=signed_in.clone()/>
             </Show>
             <p class="aside">"New here? " <A href="/signup">"Create an account"</A></p>
         </section>
+    }
+}
+
+/// The second step: a code for the challenge the password step earned.
+#[component]
+fn SecondFactor(
+    challenge: RwSignal<Option<String>>,
+    on_success: impl Fn(Session) + Clone + 'static,
+) -> impl IntoView {
+    let form = Form::new();
+    let code = form.input("code", |value| {
+        value
+            .trim()
+            .is_empty()
+            .then(|| "Enter the code from your authenticator app, or a recovery code.".to_owned())
+    });
+    let verify = Action::new_local(|(challenge, code): &(String, String)| {
+        api::verify_second_factor(challenge.clone().into(), code.clone().into())
+    });
+    form.follow(verify, move |current| on_success(current));
+    view! {
+        <p>"Two-factor sign-in is on for this account. Type the six-digit code your authenticator app shows, or one of your recovery codes."</p>
+        <ActionForm form=form action=verify
+            request=move || (challenge.get_untracked().unwrap_or_default(), code.get())
+            label="Verify" busy_label="Verifying…">
+            <TextField label="Code" input=code form=form autocomplete="one-time-code"/>
+        </ActionForm>
+        <p class="aside">
+            <button type="button" class="link" on:click=move |_| challenge.set(None)>"Start again"</button>
+        </p>
     }
 }

@@ -1,0 +1,122 @@
+//! The Profile page's two-factor controls: set up (QR code, first code, recovery codes shown once)
+//! and turn off (password and a code).
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::model::MfaSetup;
+use crate::ui::form::{ActionForm, Form, TextField};
+use crate::ui::session::use_session;
+use crate::validation::signin_password_error;
+
+fn code_error(value: &str) -> Option<String> {
+    value.trim().is_empty().then(|| "Enter the code your authenticator app shows.".to_owned())
+}
+
+/// Two-factor sign-in: its state, and what can be done about it.
+#[component]
+pub fn TwoFactor(enabled: bool) -> impl IntoView {
+    // The recovery codes, once two-factor sign-in has just been turned on: shown this once.
+    let codes = RwSignal::new(None::<Vec<String>>);
+    view! {
+        <h2 id="two-factor">"Two-factor sign-in"</h2>
+        {move || match (codes.get(), enabled) {
+            (Some(codes), _) => view! { <RecoveryCodes codes=codes/> }.into_any(),
+            (None, true) => view! { <TurnOff/> }.into_any(),
+            (None, false) => view! { <SetUp codes=codes/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn SetUp(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
+    let session = use_session();
+    let start = Action::new_local(move |_: &()| async move {
+        api::start_mfa_setup().await.map_err(|err| session.check(err))
+    });
+    let setup = move || start.value().get().and_then(Result::ok);
+    view! {
+        <p>"Off. With it on, signing in also asks for a six-digit code from an authenticator app on your phone."</p>
+        <Show
+            when=move || setup().is_some()
+            fallback=move || view! {
+                <p>
+                    <button type="button" class="secondary" disabled=move || start.pending().get()
+                        on:click=move |_| { start.dispatch(()); }>
+                        "Set up two-factor sign-in"
+                    </button>
+                </p>
+                {move || start.value().get().and_then(Result::err).map(|err| view! { <p class="alert" role="alert">{err.to_string()}</p> })}
+            }
+        >
+            {move || setup().map(|setup| view! { <Enable setup=setup codes=codes/> })}
+        </Show>
+    }
+}
+
+#[component]
+fn Enable(setup: MfaSetup, codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
+    let session = use_session();
+    let form = Form::new();
+    let code = form.input("code", code_error);
+    let enable = Action::new_local(|code: &String| api::mfa_enable(code.clone().into()));
+    form.follow(enable, move |issued| {
+        codes.set(Some(issued));
+        // The user now has two-factor sign-in: the stored copy says so too.
+        if let Some(mut user) = untrack(|| session.user()) {
+            user.mfa_enabled = true;
+            session.refresh_user(user);
+        }
+    });
+    view! {
+        <ol class="steps">
+            <li>"Scan this code with your authenticator app (or type the key below)."</li>
+        </ol>
+        // Drawn by the server as SVG: no third-party service sees the secret.
+        <div class="qr" data-testid="mfa-qr" inner_html=setup.qr_svg></div>
+        <p>"Key: " <code data-testid="mfa-secret">{setup.secret}</code></p>
+        <ActionForm form=form action=enable request=move || code.get() labelled_by="two-factor"
+            label="Turn on" busy_label="Checking…">
+            <TextField label="Code from the app" input=code form=form autocomplete="one-time-code"/>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
+    view! {
+        <p class="notice-inline" role="status">"Two-factor sign-in is on."</p>
+        <p>"Keep these recovery codes somewhere safe: each signs you in once if you lose your phone. "
+           "They are shown only now."</p>
+        <ul class="recovery-codes" data-testid="recovery-codes">
+            {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn TurnOff() -> impl IntoView {
+    let session = use_session();
+    let form = Form::new();
+    let password = form.input("password", signin_password_error);
+    let code = form.input("code", code_error);
+    let disable = Action::new_local(|(password, code): &(String, String)| {
+        api::mfa_disable(password.clone().into(), code.clone().into())
+    });
+    form.follow(disable, move |()| {
+        if let Some(mut user) = untrack(|| session.user()) {
+            user.mfa_enabled = false;
+            session.refresh_user(user);
+        }
+        session.inform("Two-factor sign-in is off.");
+    });
+    view! {
+        <p><span class="badge ok" data-testid="mfa-state">"On"</span> " Signing in asks for a code from your authenticator app."</p>
+        <ActionForm form=form action=disable request=move || (password.get(), code.get()) labelled_by="two-factor"
+            label="Turn off two-factor sign-in" busy_label="Turning off…" class="danger">
+            <TextField label="Password" input=password form=form kind="password" autocomplete="current-password"
+                id="mfa-password"/>
+            <TextField label="Code or recovery code" input=code form=form autocomplete="one-time-code" id="mfa-code"/>
+        </ActionForm>
+    }
+}

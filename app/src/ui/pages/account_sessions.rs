@@ -1,0 +1,138 @@
+//! The Profile page's session list: where the account is signed in, with "Sign out" per device and
+//! "Sign out everywhere else".
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::error::AppError;
+use crate::model::SessionInfo;
+use crate::ui::session::use_session;
+use crate::ui::time;
+
+/// What the list's buttons do.
+#[derive(Clone, Copy)]
+enum End {
+    One(uuid::Uuid),
+    Others,
+}
+
+/// The live sessions, the current one marked.
+#[component]
+pub fn SessionList() -> impl IntoView {
+    let session = use_session();
+    let end = Action::new_local(move |what: &End| {
+        let what = *what;
+        async move {
+            let result = match what {
+                End::One(id) => api::end_session(id.into()).await,
+                End::Others => api::sign_out_others().await.map(drop),
+            };
+            result.map_err(|err| session.check(err))
+        }
+    });
+    // Read again after every sign-out from here, and whenever the tokens change.
+    let sessions = LocalResource::new(move || {
+        end.version().track();
+        let _ = session.expires_at();
+        async move { api::list_sessions().await.map_err(|err| session.check(err)) }
+    });
+    let failure = move || end.value().get().and_then(Result::err).map(|err| err.to_string());
+    view! {
+        <h2 id="sessions">"Where you are signed in"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading sessions…"</p> }>
+            {move || sessions.get().map(|result| match result {
+                Ok(list) => view! { <SessionTable list=list end=end/> }.into_any(),
+                Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+            })}
+        </Transition>
+        <p>
+            <button type="button" class="secondary" disabled=move || end.pending().get()
+                on:click=move |_| { end.dispatch(End::Others); }>
+                "Sign out everywhere else"
+            </button>
+        </p>
+        {move || failure().map(|text| view! { <p class="alert" role="alert">{text}</p> })}
+    }
+}
+
+#[component]
+fn SessionTable(list: Vec<SessionInfo>, end: Action<End, Result<(), AppError>>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="sessions stack" aria-labelledby="sessions">
+                <thead>
+                    <tr><th scope="col">"Device"</th><th scope="col">"Signed in"</th>
+                        <th scope="col">"Last active"</th><th scope="col">"Address"</th><th scope="col"></th></tr>
+                </thead>
+                <tbody>
+                    {list.into_iter().map(|item| {
+                        let id = item.id;
+                        let device = item.user_agent.as_deref().map_or_else(|| "Unknown device".to_owned(), describe);
+                        view! {
+                            <tr data-testid="session-row" class:current=item.current>
+                                <th scope="row">{device}
+                                    {item.current.then(|| view! { " " <span class="badge ok">"This device"</span> })}
+                                </th>
+                                <td data-label="Signed in">{time::local(item.created_at)}</td>
+                                <td data-label="Last active">{time::local(item.last_seen_at)}</td>
+                                <td data-label="Address">{item.address.unwrap_or_default()}</td>
+                                <td>
+                                    {(!item.current).then(|| view! {
+                                        <button type="button" class="small danger" aria-label="Sign out this device"
+                                            on:click=move |_| { end.dispatch(End::One(id)); }>
+                                            "Sign out"
+                                        </button>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// "Chrome on Linux" from a user agent, or the agent itself when it names no known browser.
+fn describe(agent: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map(|(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map(|(_, name)| name);
+    match (browser, system) {
+        (Some(browser), Some(system)) => format!("{browser} on {system}"),
+        (Some(browser), None) => browser.to_owned(),
+        _ => agent.chars().take(60).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn user_agents_read_as_browser_and_system() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+        assert_eq!(describe(chrome), "Chrome on Linux");
+        assert_eq!(describe("curl/8.5.0"), "curl");
+        assert_eq!(describe("something else"), "something else");
+    }
+}
