@@ -43,6 +43,9 @@ export AUTH_OPEN_ROLE_SIGNUP=false
 # would make them depend on each other. The per-account limits, which the suite tests, stay as they are.
 export SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_FAILURES_PER_ADDRESS=100000 RECOVERY_MAX_PER_ADDRESS=100000
 export MAIL_RETRY_SECS=1
+# Access tokens live 20 s, so the app renews its session by itself during the suite (and a test
+# waits for a token to expire); sessions themselves keep their default lifetimes.
+export JWT_EXPIRES_IN=20
 export RUST_LOG="${RUST_LOG:-warn}"
 # The first administrator, created the way an operator would (the suite signs in as them).
 export E2E_ADMIN_USERNAME=root E2E_ADMIN_PASSWORD="root-$(head -c 9 /dev/urandom | base64 | tr -d '/+=')"

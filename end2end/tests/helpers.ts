@@ -3,6 +3,7 @@
 // Every test gets a page that records uncaught exceptions and console errors, and fails at the end
 // if there were any. Chromium also logs every 4xx/5xx response as "Failed to load resource"; those
 // are expected (a wrong password is a 401) and are the only console errors ignored.
+import { createHmac } from 'node:crypto';
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
 
 export { expect };
@@ -103,4 +104,18 @@ export function linkIn(mail: Mail, path: string): string {
   if (!match) throw new Error(`no ${path} link in: ${mail.text}`);
   const url = new URL(match[0]);
   return url.pathname + url.search;
+}
+
+/** The TOTP code (RFC 6238: HMAC-SHA1, 30 s, 6 digits) for a base32 `secret`, `offset` steps from now. */
+export function totp(secret: string, offset = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offset));
+  const digest = createHmac('sha1', key).update(counter).digest();
+  const start = digest[19] & 0x0f;
+  const binary = digest.readUInt32BE(start) & 0x7fffffff;
+  return String(binary % 1_000_000).padStart(6, '0');
 }

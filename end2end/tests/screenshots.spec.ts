@@ -29,7 +29,7 @@ for (const size of SIZES) {
     await createUser(request, name);
     await signIn(page, name);
     await open(page, '/profile');
-    await expect(page.getByTestId('session-expires')).toBeVisible();
+    await expect(page.getByTestId('session-row')).toBeVisible();
     await shot('profile');
     await open(page, '/user');
     await expect(page.getByTestId('board-description')).toBeVisible();

@@ -35,7 +35,7 @@ test('sign out everywhere ends the session in another browser', async ({ browser
   await signIn(a, name);
   await signIn(b, name);
   await open(b, '/profile');
-  await b.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await b.getByRole('button', { name: 'Sign out everywhere', exact: true }).click();
   await expect(b.getByRole('status')).toContainText('signed out on every device');
   await expect(b.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
 

@@ -56,18 +56,12 @@ fn SetUp(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
 
 #[component]
 fn Enable(setup: MfaSetup, codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
-    let session = use_session();
     let form = Form::new();
     let code = form.input("code", code_error);
     let enable = Action::new_local(|code: &String| api::mfa_enable(code.clone().into()));
-    form.follow(enable, move |issued| {
-        codes.set(Some(issued));
-        // The user now has two-factor sign-in: the stored copy says so too.
-        if let Some(mut user) = untrack(|| session.user()) {
-            user.mfa_enabled = true;
-            session.refresh_user(user);
-        }
-    });
+    // The stored user learns about two-factor sign-in once the codes are put away (updating it
+    // rebuilds the Profile, which would hide them).
+    form.follow(enable, move |issued| codes.set(Some(issued)));
     view! {
         <ol class="steps">
             <li>"Scan this code with your authenticator app (or type the key below)."</li>
@@ -84,6 +78,13 @@ fn Enable(setup: MfaSetup, codes: RwSignal<Option<Vec<String>>>) -> impl IntoVie
 
 #[component]
 fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
+    let session = use_session();
+    let saved = move |_| {
+        if let Some(mut user) = session.user() {
+            user.mfa_enabled = true;
+            session.refresh_user(user);
+        }
+    };
     view! {
         <p class="notice-inline" role="status">"Two-factor sign-in is on."</p>
         <p>"Keep these recovery codes somewhere safe: each signs you in once if you lose your phone. "
@@ -91,6 +92,7 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
         <ul class="recovery-codes" data-testid="recovery-codes">
             {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
         </ul>
+        <p><button type="button" class="secondary" on:click=saved>"I have saved them"</button></p>
     }
 }
 

@@ -93,7 +93,7 @@ fn SecondFactor(
     let verify = Action::new_local(|(challenge, code): &(String, String)| {
         api::verify_second_factor(challenge.clone().into(), code.clone().into())
     });
-    form.follow(verify, move |current| on_success(current));
+    form.follow(verify, on_success);
     view! {
         <p>"Two-factor sign-in is on for this account. Type the six-digit code your authenticator app shows, or one of your recovery codes."</p>
         <ActionForm form=form action=verify

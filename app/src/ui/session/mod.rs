@@ -19,6 +19,8 @@ use crate::model::{PublicUser, Session};
 pub const STORAGE_KEY: &str = "rust-auth.session";
 
 /// What the app knows about the visitor.
+// One value per app: the size of its largest variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthState {
     /// Not known yet: server rendering and the first frame after hydration.
