@@ -13,8 +13,7 @@ out=target/bench
 mkdir -p "$out"
 
 if ! command -v wrk >/dev/null 2>&1; then
-  [ "$(id -u)" = 0 ] || { echo "wrk is missing: install it (Debian: apt-get install wrk)" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2
+  apt_install wrk || { echo "wrk is missing: install it (Debian: apt-get install wrk)" >&2; exit 1; }
 fi
 seed_src="${SEED_NODE_DIR:-$root/../shared/peers/seed-node}"
 [ -f "$seed_src/server.js" ] || { echo "the peer is not at $seed_src (set SEED_NODE_DIR)" >&2; exit 1; }
@@ -22,7 +21,9 @@ seed_src="${SEED_NODE_DIR:-$root/../shared/peers/seed-node}"
 # The release build, and the client's size.
 scripts/release.sh >&2
 raw=0 gz=0
-for file in target/site/pkg/rust-auth.wasm target/site/pkg/rust-auth.js; do
+hashes="${CARGO_TARGET_DIR:-target}/release/hash.txt"
+for kind in wasm js; do
+  file="target/site/pkg/rust-auth.$(sed -n "s/^$kind: *//p" "$hashes").$kind"
   raw=$((raw + $(stat -c %s "$file"))) gz=$((gz + $(gzip -9 -c "$file" | wc -c)))
 done
 printf '{"raw": %d, "gzip": %d}\n' "$raw" "$gz" >"$out/client-size.json"

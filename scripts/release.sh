@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release app (server binary + size-optimised wasm client with wasm-opt, assets
 # precompressed with gzip and brotli) and prints the client's size, raw and gzipped.
-#   target/release/server       the server binary
+#   target/release/server       the server binary ($CARGO_TARGET_DIR/release/ when that is set)
+#   target/release/hash.txt     the client files' content hashes (keep it beside the binary)
 #   target/site/                what it serves (run it from the repository root)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,9 +20,13 @@ size() { stat -c %s "$1"; }
 gz() { gzip -9 -c "$1" | wc -c; }
 printf '%-22s %10s %10s\n' file raw gzip
 total_raw=0 total_gz=0
-for file in "$pkg/rust-auth.wasm" "$pkg/rust-auth.js" "$pkg/rust-auth.css"; do
+# With hash-files the names carry a content hash (rust-auth.<hash>.wasm), listed in hash.txt beside
+# the server binary: older builds' files may still lie in the folder.
+hashes="${CARGO_TARGET_DIR:-target}/release/hash.txt"
+client_file() { echo "$pkg/rust-auth.$(sed -n "s/^$1: *//p" "$hashes").$1"; }
+for file in "$(client_file wasm)" "$(client_file js)" "$(client_file css)"; do
   raw=$(size "$file") z=$(gz "$file")
-  printf '%-22s %10s %10s\n' "$(basename "$file")" "$raw" "$z"
+  printf '%-22s %10s %10s\n' "rust-auth.${file##*.}" "$raw" "$z"
   case "$file" in *.css) ;; *) total_raw=$((total_raw + raw)) total_gz=$((total_gz + z)) ;; esac
 done
 printf '%-22s %10s %10s\n' "client (wasm + js)" "$total_raw" "$total_gz"

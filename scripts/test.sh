@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test: the Rust unit and integration tests against PostgreSQL, then the Playwright
-# suite in Chromium against the real server (built by cargo-leptos) on its own fresh database.
-# Installs what is missing first; uses DATABASE_URL's server when set, else the local cluster.
+# Runs every test:
+#   1. the Rust unit and integration tests, against PostgreSQL (each test on a fresh database) and
+#      a real SMTP server each mail test starts (aiosmtpd);
+#   2. the Playwright suite in Chromium, against the real server (built by cargo-leptos), reading
+#      mail from MailDev;
+#   3. schemathesis against the running server, driven by its OpenAPI description.
+# Installs what is missing first; uses DATABASE_URL's server when set (the environment's or .env's),
+# else the local cluster; SMTP_URL likewise, else MailDev.
+#
+# Steps 2 and 3 DROP AND RECREATE the databases `app_e2e` and `app_fuzz` on that server: never point
+# DATABASE_URL at a server where those names hold anything of value.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -16,21 +24,26 @@ ensure_e2e
 ensure_python_tools
 pg_ensure
 mail_ensure
+fuzz_pid=""
 cleanup() {
+  if [ -n "$fuzz_pid" ]; then kill "$fuzz_pid" 2>/dev/null || true; fi
   mail_stop
   if [ "${PG_STARTED_HERE:-0}" = 1 ]; then pg_stop; fi
 }
 trap cleanup EXIT
 
+server_url="${DATABASE_URL%/*}"
+fresh_database() {
+  psql "$server_url/postgres" -qc "drop database if exists $1 with (force)" -c "create database $1" >/dev/null
+  echo "$server_url/$1"
+}
+
 step "Rust tests (unit + integration against $DATABASE_URL)"
 cargo test --locked -p app -p server --features app/ssr
 
-step "End-to-end tests (Playwright, Chromium)"
-# A fresh database for the browser suite, on the same server.
-e2e_db=app_e2e
-admin_url="${DATABASE_URL%/*}/postgres"
-psql "$admin_url" -qc "drop database if exists $e2e_db with (force)" -c "create database $e2e_db" >/dev/null
-export DATABASE_URL="${DATABASE_URL%/*}/$e2e_db"
+step "End-to-end tests (Playwright, Chromium; recreates the database app_e2e)"
+export DATABASE_URL
+DATABASE_URL=$(fresh_database app_e2e)
 export E2E_PORT="${E2E_PORT:-3400}"
 export LEPTOS_SITE_ADDR="127.0.0.1:$E2E_PORT"
 export LEPTOS_RELOAD_PORT=$((E2E_PORT + 1))
@@ -39,6 +52,7 @@ JWT_SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
 export JWT_SECRET
 export BCRYPT_COST="${E2E_BCRYPT_COST:-6}" # fast enough for many sign-ins, same code path as 12
 export AUTH_OPEN_ROLE_SIGNUP=false
+export RUST_LOG="${RUST_LOG:-warn}"
 # Every browser test runs from 127.0.0.1, in parallel, against one server: the per-address limits
 # would make them depend on each other. The per-account limits, which the suite tests, stay as they are.
 export SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_FAILURES_PER_ADDRESS=100000 RECOVERY_MAX_PER_ADDRESS=100000
@@ -46,7 +60,6 @@ export MAIL_RETRY_SECS=1
 # Access tokens live 20 s, so the app renews its session by itself during the suite (and a test
 # waits for a token to expire); sessions themselves keep their default lifetimes.
 export JWT_EXPIRES_IN=20
-export RUST_LOG="${RUST_LOG:-warn}"
 # The first administrator, created the way an operator would (the suite signs in as them).
 export E2E_ADMIN_USERNAME=root E2E_ADMIN_PASSWORD="root-$(head -c 9 /dev/urandom | base64 | tr -d '/+=')"
 ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" cargo run --locked --quiet -p server -- \
@@ -66,4 +79,35 @@ if [ "$status" -ne 0 ]; then
   echo "end-to-end tests failed (exit $status); screenshots and traces: end2end/test-results/" >&2
   exit "$status"
 fi
+
+step "API fuzzing (schemathesis against /api/openapi.json; recreates the database app_fuzz)"
+# Its own server and database, so what the fuzzer creates and throttles touches nothing else. It
+# signs in as an admin of its own, and leaves out what would end that session: the three sign-outs
+# and ending a session by id (schemathesis reuses ids it read in earlier answers, its own included).
+fuzz_port=$((E2E_PORT + 10))
+fuzz_base="http://127.0.0.1:$fuzz_port"
+DATABASE_URL=$(fresh_database app_fuzz)
+export LEPTOS_SITE_ADDR="127.0.0.1:$fuzz_port" JWT_EXPIRES_IN=3600
+fuzz_password="fuzz-$(head -c 9 /dev/urandom | base64 | tr -d '/+=')"
+ADMIN_PASSWORD="$fuzz_password" cargo run --locked --quiet -p server -- \
+  create-admin --name "Fuzz Admin" --username fuzzer --email fuzzer@example.com
+cargo run --locked --quiet -p server &
+fuzz_pid=$!
+for _ in $(seq 1 120); do
+  curl -fsS "$fuzz_base/readyz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+token=$(curl -fsS "$fuzz_base/api/auth/signin" -H 'content-type: application/json' \
+  -d "{\"username\": \"fuzzer\", \"password\": \"$fuzz_password\"}" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])')
+tools/.venv/bin/schemathesis run "$fuzz_base/api/openapi.json" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --phases examples,coverage,fuzzing --max-examples "${FUZZ_EXAMPLES:-25}" --max-time "${FUZZ_SECONDS:-90}" \
+  --exclude-path /api/auth/signout --exclude-path /api/auth/signout-all --exclude-path /api/auth/signout-others \
+  --exclude-path '/api/auth/sessions/{id}' \
+  -H "Authorization: Bearer $token" --no-color --report junit --report-dir target/schemathesis
+kill "$fuzz_pid" 2>/dev/null || true
+wait "$fuzz_pid" 2>/dev/null || true
+fuzz_pid=""
+
 step "all tests passed"

@@ -264,6 +264,7 @@ impl From<FieldErrors> for AppError {
 
 /// The JSON every error is sent as.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Stable code, see [`AppError::code`].
     pub error: String,

@@ -9,6 +9,7 @@ use crate::roles::{Board, Role};
 
 /// A user as every client may see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PublicUser {
     /// Stable identifier (also the token subject).
     pub id: Uuid,
@@ -42,6 +43,7 @@ impl PublicUser {
 
 /// What a successful sign-in hands the client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     /// The JWT to send as `Authorization: Bearer <token>`.
@@ -79,6 +81,7 @@ pub enum SigninOutcome {
 
 /// One signed-in device, as the session list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     /// The session's id (`DELETE /api/auth/sessions/{id}` ends it).
@@ -97,6 +100,7 @@ pub struct SessionInfo {
 
 /// A two-factor set-up in progress: the secret, as text and as a QR code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MfaSetup {
     /// The TOTP secret in base32, for typing into an authenticator.
@@ -109,6 +113,7 @@ pub struct MfaSetup {
 
 /// The content of a protected board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BoardContent {
     /// The tutorial's description ("User Content Page", "Management Board", "Admin Board").
     pub description: String,
@@ -118,6 +123,7 @@ pub struct BoardContent {
 
 /// A user as the Admin board lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminUser {
     /// The public part.
@@ -131,6 +137,7 @@ pub struct AdminUser {
 
 /// One page of the Admin board's user list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
     /// The users on this page, by username.
@@ -145,6 +152,7 @@ pub struct UserPage {
 
 /// What the audit log records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "audit_event", rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
@@ -287,6 +295,7 @@ impl AuditEvent {
 
 /// One audit-log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     /// Sequence number.

@@ -99,21 +99,27 @@ impl Reader {
 
 /// `POST /api/auth/signup` and the `sign-up` server function.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignupRequest {
     /// Display name.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 1, max_length = 100))]
     pub name: Field<String>,
     /// Login name.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$"))]
     pub username: Field<String>,
     /// Email address.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, format = Email, max_length = 254))]
     pub email: Field<String>,
     /// Plain password.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 8, max_length = 72))]
     pub password: Field<String>,
     /// Role names; absent or empty means `["user"]`.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>))]
     pub roles: Field<Vec<String>>,
 }
 
@@ -147,15 +153,19 @@ impl From<SignupForm> for SignupRequest {
 
 /// `POST /api/auth/signin`; the `sign-in` server function takes the same fields as arguments.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SigninRequest {
     /// Username or email.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 1, max_length = 254))]
     pub username: Field<String>,
     /// Password.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 1, max_length = 72))]
     pub password: Field<String>,
     /// "Keep me signed in": the session lives `REMEMBER_TTL_SECS` instead of `REFRESH_TTL_SECS`.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = bool))]
     pub remember: Field<bool>,
 }
 
@@ -175,40 +185,50 @@ impl SigninRequest {
 
 /// `POST /api/auth/refresh`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshRequest {
     /// The refresh token sign-in (or the last refresh) handed out.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 64, max_length = 64, pattern = "^[0-9a-f]{64}$"))]
     pub refresh_token: Field<String>,
 }
 
 /// `POST /api/auth/2fa/enable`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CodeRequest {
     /// The six digits the authenticator shows (or a recovery code where one is accepted).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub code: Field<String>,
 }
 
 /// `POST /api/auth/2fa/disable`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MfaDisableRequest {
     /// The account's password.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub password: Field<String>,
     /// A current code or a recovery code.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub code: Field<String>,
 }
 
 /// `POST /api/auth/2fa/verify`: the second step of a sign-in.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MfaVerifyRequest {
     /// The challenge the password step answered with.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub challenge: Field<String>,
     /// A current code or a recovery code.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub code: Field<String>,
 }
 
@@ -224,13 +244,16 @@ pub fn read_text(name: &str, label: &str, field: Field<String>) -> Result<String
 
 /// `POST /api/auth/password` and the `change-password` server function.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordChangeRequest {
     /// The password now.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub current_password: Field<String>,
     /// The password to set.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub new_password: Field<String>,
 }
 
@@ -260,13 +283,16 @@ impl From<PasswordChange> for PasswordChangeRequest {
 
 /// `POST /api/auth/password/reset`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordResetRequest {
     /// The token from the mailed link.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 64, max_length = 64, pattern = "^[0-9a-f]{64}$"))]
     pub token: Field<String>,
     /// The password to set.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 8, max_length = 72))]
     pub new_password: Field<String>,
 }
 
@@ -285,13 +311,16 @@ impl PasswordResetRequest {
 
 /// `POST /api/auth/email/change`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EmailChangeRequest {
     /// The account's password, which proves it is really its owner.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub password: Field<String>,
     /// The address to move to.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, format = Email, max_length = 254))]
     pub new_email: Field<String>,
 }
 
@@ -310,41 +339,51 @@ impl EmailChangeRequest {
 
 /// `PATCH /api/auth/me`: the profile fields an owner may edit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProfileRequest {
     /// Display name.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 1, max_length = 100))]
     pub name: Field<String>,
 }
 
 /// `DELETE /api/auth/me`: the password that proves it is really the owner.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordRequest {
     /// The account's password.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub password: Field<String>,
 }
 
 /// `POST /api/auth/password/forgot`, `POST /api/auth/email/resend`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EmailRequest {
     /// An email address.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, format = Email, max_length = 254))]
     pub email: Field<String>,
 }
 
 /// `POST /api/auth/email/verify`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenRequest {
     /// The token from the mailed link.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 64, max_length = 64, pattern = "^[0-9a-f]{64}$"))]
     pub token: Field<String>,
 }
 
 /// `POST /api/admin/users/{id}/roles`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleRequest {
     /// `"pm"` or `"admin"`, in any case.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub role: Field<String>,
 }
 

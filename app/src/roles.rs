@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A role a user holds. Stored as the PostgreSQL enum `user_role`; sent as `"user"`, `"pm"`, `"admin"`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "user_role", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]

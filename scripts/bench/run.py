@@ -154,7 +154,7 @@ def main():
     # ours runs as development with production's other settings (release build, LEPTOS_ENV=PROD).
     ours_env = dict(os.environ, DATABASE_URL=ours_db, JWT_SECRET=secret, BCRYPT_COST=str(BCRYPT_COST),
                     APP_ENV="development", LEPTOS_ENV="PROD", LEPTOS_SITE_ADDR=f"127.0.0.1:{OURS_PORT}",
-                    LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), LEPTOS_OUTPUT_NAME="rust-auth",
+                    LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), LEPTOS_OUTPUT_NAME="rust-auth", LEPTOS_HASH_FILES="true",
                     RUST_LOG=os.environ.get("BENCH_RUST_LOG", "info"),
                     # One client address sends thousands of sign-ins (and the timing check's failures).
                     SIGNIN_MAX_FAILURES="1000000", SIGNIN_MAX_FAILURES_PER_ADDRESS="1000000",

@@ -7,6 +7,8 @@
 # http://127.0.0.1:1080, and through its REST API (GET /api/email) by the browser tests.
 
 MAIL_ROOT="${MAIL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 MAILDEV_SMTP_PORT="${MAILDEV_SMTP_PORT:-1025}"
 MAILDEV_WEB_PORT="${MAILDEV_WEB_PORT:-1080}"
 
@@ -18,6 +20,13 @@ mail_up() { curl -fsS "http://127.0.0.1:$MAILDEV_WEB_PORT/api/healthz" >/dev/nul
 mail_ensure() {
   if [ -n "${SMTP_URL:-}" ]; then
     mail_log "using SMTP_URL from the environment"
+    return 0
+  fi
+  local from_file
+  from_file=$(dotenv_value SMTP_URL)
+  if [ -n "$from_file" ]; then
+    export SMTP_URL="$from_file"
+    mail_log "using SMTP_URL from .env"
     return 0
   fi
   ensure_maildev || return 1

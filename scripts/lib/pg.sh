@@ -8,6 +8,8 @@
 # with its data. Running as root, the server runs as the `postgres` user, since PostgreSQL refuses root.
 
 PG_ROOT="${PG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 PG_STATE="$PG_ROOT/.data"
 PG_DB_NAME="${PG_DB_NAME:-app}"
 PG_FIRST_PORT=54329
@@ -22,9 +24,8 @@ pg_find_bin() {
     dir=$(dirname "$(command -v pg_ctl)")
   fi
   if [ -z "$dir" ] || [ ! -x "$dir/initdb" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      pg_log "installing PostgreSQL server binaries (apt-get install postgresql)"
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 || return 1
+    pg_log "installing PostgreSQL server binaries (apt-get install postgresql)"
+    if apt_install postgresql; then
       dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
     fi
   fi
@@ -81,10 +82,18 @@ pg_start_cluster() {
 
 pg_running() { pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
 
-# Ensures DATABASE_URL points at a running server with the app database.
+# Ensures DATABASE_URL points at a running server with the app database: the environment's, else
+# the one .env sets, else the project-local cluster.
 pg_ensure() {
   if [ -n "${DATABASE_URL:-}" ]; then
     pg_log "using DATABASE_URL from the environment"
+    return 0
+  fi
+  local from_file
+  from_file=$(dotenv_value DATABASE_URL)
+  if [ -n "$from_file" ]; then
+    export DATABASE_URL="$from_file"
+    pg_log "using DATABASE_URL from .env"
     return 0
   fi
   pg_find_bin || return 1

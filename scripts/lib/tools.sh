@@ -5,6 +5,8 @@
 # otherwise download wasm-bindgen and wasm-opt from GitHub, which may be unreachable.
 
 TOOLS_ROOT="${TOOLS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 CARGO_LEPTOS_VERSION=0.3.5
 
 tools_log() { printf '\033[35m[tools]\033[0m %s\n' "$*" >&2; }
@@ -59,12 +61,8 @@ ensure_e2e() {
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$dir" --no-audit --no-fund >&2
   fi
   if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      tools_log "installing Chromium (apt-get install chromium)"
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2
-    else
-      tools_log "no Chromium found: Playwright will use its own browser if one is installed"
-    fi
+    tools_log "installing Chromium (apt-get install chromium)"
+    apt_install chromium || tools_log "no Chromium found: Playwright will use its own browser if one is installed"
   fi
 }
 

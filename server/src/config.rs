@@ -94,6 +94,8 @@ pub struct Config {
     pub mfa_key: Vec<u8>,
     /// `REQUIRE_2FA_FOR_ADMINS`: admins must set up two-factor sign-in before the Admin board.
     pub require_2fa_for_admins: bool,
+    /// `METRICS_ADDR`: where Prometheus metrics are served (off when unset).
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// How mail leaves.
@@ -143,7 +145,7 @@ impl Config {
         };
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| ".data".to_owned()));
         let database_url = get("DATABASE_URL").unwrap_or_else(|| {
-            note("DATABASE_URL is not set (the run and test scripts set it for the local database)".into());
+            note("DATABASE_URL is not set (in development the server starts the project-local PostgreSQL; this needs scripts/db.sh and the PostgreSQL server binaries)".into());
             String::new()
         });
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
@@ -181,6 +183,16 @@ impl Config {
             )),
         };
         let require_2fa_for_admins = flag(&get, "REQUIRE_2FA_FOR_ADMINS", &mut note);
+        let metrics_addr = get("METRICS_ADDR").and_then(|addr| {
+            addr.trim()
+                .parse()
+                .map_err(|_| {
+                    note(format!(
+                        "METRICS_ADDR must be an address and port like 127.0.0.1:9100, not `{addr}`"
+                    ))
+                })
+                .ok()
+        });
         if app_env == AppEnv::Production {
             if signup == SignupPolicy::Open {
                 note("AUTH_OPEN_ROLE_SIGNUP=true (demo mode: anyone may make themselves admin) is refused when APP_ENV=production".into());
@@ -310,6 +322,7 @@ impl Config {
             sessions,
             mfa_key,
             require_2fa_for_admins,
+            metrics_addr,
         })
     }
 }

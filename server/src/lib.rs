@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dev_services;
 pub mod layers;
 pub mod listener;
 pub mod rest;
@@ -92,11 +93,11 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
 pub fn app(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let profile = state.profile;
+    let layered_state = state.clone();
     let router = Router::new()
         .merge(rest::routes())
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
-    layers::apply(router, profile)
+    layers::apply(router, &layered_state)
 }

@@ -8,6 +8,11 @@ use server::cli::{self, Command};
 use server::config::Config;
 
 fn main() -> ExitCode {
+    // Before anything reads the environment: `.env`, then the local services in development.
+    let _ = dotenvy::dotenv();
+    if !std::env::args().nth(1).is_some_and(|arg| matches!(arg.as_str(), "-h" | "--help" | "help")) {
+        server::dev_services::ensure();
+    }
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -24,13 +29,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// The tokio runtime: `WORKER_THREADS` workers (default: one per core).
+/// The tokio runtime: one worker per core, or `TOKIO_WORKER_THREADS` (read by tokio itself).
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(workers) = std::env::var("WORKER_THREADS").ok().and_then(|n| n.parse().ok()) {
-        builder.worker_threads(workers);
-    }
-    builder.enable_all().build()
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
 }
 
 async fn run() -> Result<(), String> {
@@ -60,6 +61,11 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
     let addr = state.leptos_options.site_addr;
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+    if let Some(metrics) = config.metrics_addr {
+        server::telemetry::install_metrics(metrics)?;
+        server::telemetry::spawn_samplers(state.pool.clone());
+        tracing::info!("metrics on http://{metrics}/metrics");
+    }
     tracing::info!("listening on http://{addr}");
     app::ssr::housekeeping::spawn(state.clone(), config.audit_retention);
     app::ssr::mail::worker::spawn(state.pool.clone(), state.mailer.clone());

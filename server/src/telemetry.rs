@@ -1,23 +1,43 @@
-//! Logging: one structured line per request (method, path, status, latency), never a header,
-//! a body, a token or a password.
+//! Logging and metrics.
+//!
+//! Logs: one structured line per request (method, path, status, latency, request id), never a
+//! header, a body, a token or a password. Every line logged while serving a request carries its id.
+//!
+//! Metrics (Prometheus text format, on their own listener at `METRICS_ADDR`, off by default):
+//! requests by route and status with latency histograms here; sign-in outcomes, throttle refusals,
+//! bcrypt queue wait where they happen (`app::ssr`); database pool use and the mail outbox backlog
+//! sampled by [`spawn_samplers`].
 
-use http::Request;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use metrics_exporter_prometheus::PrometheusBuilder;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, Span};
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber: `RUST_LOG` filters (default `info`), `json` picks JSON lines.
+use crate::layers::request_id::RequestId;
+
+/// The filter when `RUST_LOG` is not set.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,tower_http=info";
+/// How often the pool and the outbox are sampled.
+const SAMPLE_EVERY: Duration = Duration::from_secs(10);
+
+/// Installs the global subscriber: `RUST_LOG` filters (default [`DEFAULT_LOG_FILTER`]), `json`
+/// picks JSON lines.
 pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     // A second init (tests start several servers in one process) is harmless: keep the first.
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
 /// Builds the span of one request.
-type MakeSpan = fn(&Request<axum::body::Body>) -> Span;
+type MakeSpan = fn(&Request) -> Span;
 
 /// The request-logging layer type.
 pub type RequestTrace = TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), DefaultOnResponse>;
@@ -29,6 +49,63 @@ pub fn trace_layer() -> RequestTrace {
     )
 }
 
-fn request_span(request: &Request<axum::body::Body>) -> Span {
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+fn request_span(request: &Request) -> Span {
+    let id = request.extensions().get::<RequestId>().map_or("", |RequestId(id)| id.as_str());
+    tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+}
+
+/// Counts every request by route (the route's pattern, never the raw path with its ids) and status,
+/// and records its latency.
+pub async fn record_metrics(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| unmatched(request.uri().path()), |path| path.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let labels = [("method", method), ("route", route), ("status", response.status().as_u16().to_string())];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// A label for a path no route matched: its first segment, so the label set stays small.
+fn unmatched(path: &str) -> String {
+    match path.split('/').nth(1) {
+        Some("pkg") => "/pkg/*".to_owned(),
+        Some("api") => "/api/*".to_owned(),
+        _ => "other".to_owned(),
+    }
+}
+
+/// Serves the metrics in Prometheus text format on `addr`.
+///
+/// # Errors
+/// When the listener cannot start (the address is taken) or a recorder is installed already.
+pub fn install_metrics(addr: SocketAddr) -> Result<(), String> {
+    PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+        .map_err(|err| format!("metrics buckets: {err}"))?
+        .install()
+        .map_err(|err| format!("cannot serve metrics on {addr}: {err}"))
+}
+
+/// Samples the database pool and the mail outbox backlog every few seconds.
+pub fn spawn_samplers(pool: sqlx::PgPool) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(SAMPLE_EVERY);
+        loop {
+            ticker.tick().await;
+            let (size, idle) = (pool.size(), pool.num_idle());
+            metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
+            metrics::gauge!("db_pool_connections", "state" => "in_use")
+                .set(size.saturating_sub(idle as u32) as f64);
+            metrics::gauge!("db_pool_max_connections").set(pool.options().get_max_connections() as f64);
+            if let Ok(backlog) = app::ssr::mail::worker::backlog(&pool).await {
+                metrics::gauge!("mail_outbox_backlog").set(backlog as f64);
+            }
+        }
+    })
 }

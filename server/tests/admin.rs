@@ -293,3 +293,18 @@ async fn an_admin_demoted_while_waiting_for_the_lock_is_refused(pool: PgPool) {
             .unwrap();
     assert_eq!(roles, ["user"], "nothing was granted");
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn odd_query_strings_are_read_not_refused(pool: PgPool) {
+    let (app, token) = admin_app(pool).await;
+    for query in
+        ["?limit=null&limit=null", "?perPage=null&perPage=null", "?page=1&page=2&q=ro&q=root", "?%zz=1"]
+    {
+        for path in ["/api/admin/users", "/api/admin/audit"] {
+            let answer = call(&app, Method::GET, format!("{path}{query}"), &token, None).await;
+            assert!(matches!(answer.status.as_u16(), 200 | 422), "{path}{query}: {}", answer.body);
+        }
+    }
+    let repeated = call(&app, Method::GET, "/api/admin/users?q=nobody&q=root", &token, None).await;
+    assert_eq!(repeated.body["total"], 1, "the last value wins");
+}

@@ -92,7 +92,10 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
     ) -> Result<T> {
+        // How long a hash waits for a core is what a burst of sign-ins costs everyone else.
+        let queued = std::time::Instant::now();
         let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal)?;
+        metrics::histogram!("bcrypt_queue_wait_seconds").record(queued.elapsed().as_secs_f64());
         match tokio::task::spawn_blocking(work).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => {

@@ -51,10 +51,12 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
     {
         let window = state.throttle.signin.window;
         event(AuditEvent::SigninThrottled).folded(key.as_str(), window).record(&state.pool).await?;
+        outcome("throttled");
         return Err(AppError::TooManyAttempts { retry_after });
     }
     if let Some(fields) = too_long {
         event(AuditEvent::SigninFailed).detail("input too long").record(&state.pool).await?;
+        outcome("invalid_input");
         return Err(fields.into());
     }
     let matches = match &credentials {
@@ -64,15 +66,18 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
     let Some(account) = credentials.filter(|_| matches).map(|found| found.account) else {
         // The slot stays: it is this failure's record.
         event(AuditEvent::SigninFailed).record(&state.pool).await?;
+        outcome("invalid_credentials");
         return Err(AppError::InvalidCredentials);
     };
     state.throttle.forgive(&state.pool, Scope::Signin, &key, address).await?;
     if account.disabled {
         event(AuditEvent::SigninFailed).detail("account disabled").record(&state.pool).await?;
+        outcome("account_disabled");
         return Err(AppError::AccountDisabled);
     }
     if !verification::may_sign_in(state, &account) {
         event(AuditEvent::SigninFailed).detail("email not verified").record(&state.pool).await?;
+        outcome("email_not_verified");
         return Err(AppError::EmailNotVerified);
     }
     if account.user.mfa_enabled {
@@ -84,6 +89,11 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
     }
     event(AuditEvent::SigninSucceeded).record(&state.pool).await?;
     sessions::start(state, account, remember, device).await.map(SigninOutcome::Session)
+}
+
+/// Counts a sign-in's outcome (metric `signin_total`).
+pub fn outcome(outcome: &'static str) {
+    metrics::counter!("signin_total", "outcome" => outcome).increment(1);
 }
 
 /// Ends the caller's current session: every token it issued stops working at once.

@@ -181,7 +181,10 @@ impl Throttle {
         .await?;
         Ok(match (row.slot, row.retry_after) {
             (Some(slot), _) => Slot::Taken(slot),
-            (None, wait) => Slot::Refused { retry_after: wait.unwrap_or(1.0).ceil().max(1.0) as u64 },
+            (None, wait) => {
+                metrics::counter!("throttle_refusals_total", "scope" => scope.as_str()).increment(1);
+                Slot::Refused { retry_after: wait.unwrap_or(1.0).ceil().max(1.0) as u64 }
+            }
         })
     }
 

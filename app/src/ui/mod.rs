@@ -9,7 +9,7 @@ pub mod session;
 pub mod time;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
@@ -36,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content="Sign up, sign in and see the boards your roles open."/>
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -45,6 +46,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The stylesheet's address: with `hash-files`, its name carries the content hash written in
+/// `hash.txt` beside the server binary (as leptos finds the script's), so it can be cached for good.
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    let name = options.output_name.to_string();
+    let pkg = options.site_pkg_dir.to_string();
+    #[cfg(feature = "ssr")]
+    if options.hash_files {
+        let hashes = std::env::current_exe()
+            .ok()
+            .and_then(|exe| std::fs::read_to_string(exe.with_file_name(options.hash_file.as_ref())).ok());
+        let css = hashes.as_deref().and_then(|text| {
+            text.lines().find_map(|line| line.trim().strip_prefix("css:").map(|hash| hash.trim().to_owned()))
+        });
+        if let Some(hash) = css {
+            return format!("/{pkg}/{name}.{hash}.css");
+        }
+    }
+    format!("/{pkg}/{name}.css")
 }
 
 /// `true` once the browser app is live. Until then (server rendering and the moment before the wasm
@@ -68,7 +89,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/rust-auth.css"/>
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
         <Title text="Rust Auth"/>
         <Router>

@@ -2,19 +2,21 @@
 //! server functions, pages and static files.
 //!
 //! From the outside in:
-//! 1. [`telemetry`](crate::telemetry): one log line per request;
-//! 2. [`security_headers`]: CSP for non-pages, nosniff, framing, referrer, HSTS when configured;
-//! 3. [`api_errors`]: refusals written as plain text by inner layers become our JSON error body;
-//! 4. [`cache`]: `/api` answers are never cached;
-//! 5. a timeout: a request still running after [`REQUEST_TIMEOUT`] gets 408;
-//! 6. [`body_limit`]: a body over [`BODY_LIMIT_BYTES`] gets 413, announced or chunked;
-//! 7. [`server_fns`]: server functions take JSON only, never redirect, and answer with their
+//! 1. [`request_id`]: every request gets an id, answered in `x-request-id` and logged;
+//! 2. [`telemetry`](crate::telemetry): one log line per request, and the request metrics;
+//! 3. [`security_headers`]: CSP for non-pages, nosniff, framing, referrer, HSTS when configured;
+//! 4. [`api_errors`]: refusals written as plain text by inner layers become our JSON error body;
+//! 5. [`cache`]: `/api` answers are never cached, hashed client files are cached for good;
+//! 6. a timeout: a request still running after [`REQUEST_TIMEOUT`] gets 408;
+//! 7. [`body_limit`]: a body over [`BODY_LIMIT_BYTES`] gets 413, announced or chunked;
+//! 8. [`server_fns`]: server functions take JSON only, never redirect, and answer with their
 //!    error's status;
-//! 8. the router.
+//! 9. the router.
 
 pub mod api_errors;
 pub mod body_limit;
 pub mod cache;
+pub mod request_id;
 pub mod security_headers;
 pub mod server_fns;
 
@@ -24,7 +26,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use tower_http::timeout::TimeoutLayer;
 
-use app::ssr::state::Profile;
+use app::ssr::state::AppState;
 
 /// Largest request body accepted anywhere: 64 KiB is far more than any form of this app needs.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -32,15 +34,20 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Wraps `router` in every layer, in the order above.
-pub fn apply(router: Router, profile: Profile) -> Router {
+pub fn apply(router: Router, state: &AppState) -> Router {
     // `Router::layer` wraps what is already there: the first call here is the innermost layer.
     router
         .layer(axum::middleware::from_fn(server_fns::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(body_limit::bounded))
         .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(axum::middleware::from_fn(cache::no_store_for_api))
+        .layer(axum::middleware::from_fn(cache::control))
         .layer(axum::middleware::from_fn(api_errors::as_json))
-        .layer(axum::middleware::from_fn_with_state(profile, security_headers::add))
+        .layer(axum::middleware::from_fn_with_state(state.profile, security_headers::add))
+        .layer(axum::middleware::from_fn(crate::telemetry::record_metrics))
         .layer(crate::telemetry::trace_layer())
+        .layer(axum::middleware::from_fn_with_state(
+            request_id::Trusted(state.trusted_proxies.clone()),
+            request_id::assign,
+        ))
 }

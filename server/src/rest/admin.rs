@@ -1,11 +1,10 @@
 //! `/api/admin/...`: role administration for admins (everyone else gets 403).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use serde::Deserialize;
+use axum::extract::{Path, RawQuery, State};
 use uuid::Uuid;
 
-use app::error::AppError;
+use app::error::{AppError, ErrorBody};
 use app::model::{AdminUser, UserPage};
 use app::requests::RoleRequest;
 use app::roles::Role;
@@ -18,49 +17,48 @@ use app::validation::FieldErrors;
 use super::bodies::{AuditLog, Done};
 use super::extract::JsonBody;
 
-/// Query string of the user list, read as text so a bad number is named, not a bare 400.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListQuery {
-    /// Part of a username or email.
-    #[serde(default)]
-    q: String,
-    /// Page, from 1 (default 1).
-    page: Option<String>,
-    /// Page size, 1 to 100 (default 10).
-    per_page: Option<String>,
-}
+/// A query string as name → value, the last of repeated names winning: read by hand, so that a
+/// repeated or odd parameter is never a bare 400, and a bad number is named in a 422.
+struct Params(Vec<(String, String)>);
 
-/// Query string of the audit log.
-#[derive(Debug, Default, Deserialize)]
-pub struct AuditQuery {
-    /// How many entries, 1 to 200 (default 20).
-    limit: Option<String>,
+impl Params {
+    fn new(query: Option<&str>) -> Self {
+        Params(serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default())
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value.clone())
+    }
 }
 
 /// `GET /api/admin/users?q=&page=&perPage=`.
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin", summary = "Search users (paginated)", params(("q" = Option<String>, Query, description = "Part of a username or email"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("perPage" = Option<i64>, Query, description = "Page size, 1 to 100 (default 10)")), responses((status = 200, description = "One page", body = UserPage), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn users(
     State(state): State<AppState>,
     caller: AuthUser,
-    Query(query): Query<ListQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<UserPage>, AppError> {
+    let params = Params::new(query.as_deref());
     let mut problems = FieldErrors::new();
-    let page = number(&mut problems, "page", "Page", query.page, 1);
-    let per_page = number(&mut problems, "perPage", "perPage", query.per_page, admin::DEFAULT_PER_PAGE);
+    let page = number(&mut problems, "page", "Page", params.get("page"), 1);
+    let per_page =
+        number(&mut problems, "perPage", "perPage", params.get("perPage"), admin::DEFAULT_PER_PAGE);
     if !problems.is_empty() {
         return Err(problems.into());
     }
-    admin::list_users(&state, &caller, &query.q, page, per_page).await.map(Json)
+    admin::list_users(&state, &caller, &params.get("q").unwrap_or_default(), page, per_page).await.map(Json)
 }
 
 /// `GET /api/admin/audit?limit=`: the newest entries first.
+#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", summary = "The latest audit entries", params(("limit" = Option<i64>, Query, description = "How many entries, 1 to 200 (default 20)")), responses((status = 200, description = "Newest first", body = AuditLog), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn audit(
     State(state): State<AppState>,
     caller: AuthUser,
-    Query(query): Query<AuditQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<AuditLog>, AppError> {
+    let params = Params::new(query.as_deref());
     let mut problems = FieldErrors::new();
-    let limit = number(&mut problems, "limit", "limit", query.limit, admin::DEFAULT_AUDIT_ENTRIES);
+    let limit = number(&mut problems, "limit", "limit", params.get("limit"), admin::DEFAULT_AUDIT_ENTRIES);
     if !problems.is_empty() {
         return Err(problems.into());
     }
@@ -69,6 +67,7 @@ pub async fn audit(
 }
 
 /// `POST /api/admin/users/{id}/roles` `{"role": "pm" | "admin"}`: grants the role.
+#[utoipa::path(post, path = "/api/admin/users/{id}/roles", tag = "admin", summary = "Grant `pm` or `admin`", request_body = RoleRequest, params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody), (status = 409, description = "`last_admin`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn grant(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -81,6 +80,7 @@ pub async fn grant(
 }
 
 /// `DELETE /api/admin/users/{id}/roles/{role}`: revokes the role.
+#[utoipa::path(delete, path = "/api/admin/users/{id}/roles/{role}", tag = "admin", summary = "Revoke `pm` or `admin`", params(("id" = String, Path, description = "The user's id"), ("role" = String, Path, description = "`pm` or `admin`")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody), (status = 409, description = "`last_admin`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn revoke(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -93,6 +93,7 @@ pub async fn revoke(
 }
 
 /// `POST /api/admin/users/{id}/disable`.
+#[utoipa::path(post, path = "/api/admin/users/{id}/disable", tag = "admin", summary = "Disable an account (its sessions end)", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody), (status = 409, description = "`last_admin`", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn disable(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -103,6 +104,7 @@ pub async fn disable(
 }
 
 /// `POST /api/admin/users/{id}/enable`.
+#[utoipa::path(post, path = "/api/admin/users/{id}/enable", tag = "admin", summary = "Enable an account", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn enable(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -113,6 +115,7 @@ pub async fn enable(
 }
 
 /// `POST /api/admin/users/{id}/password-reset`: mails the user a reset link (202).
+#[utoipa::path(post, path = "/api/admin/users/{id}/password-reset", tag = "admin", summary = "Mail a user a password-reset link", params(("id" = String, Path, description = "The user's id")), responses((status = 202, description = "Accepted", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn send_reset(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,

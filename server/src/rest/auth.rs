@@ -16,10 +16,11 @@ use app::ssr::sessions::Device;
 use app::ssr::state::AppState;
 use app::ssr::{accounts, profile, signin};
 
-use super::bodies::{Done, MfaRequired, PasswordChanged, SignedIn, SignedUp, SigninRefused};
+use super::bodies::{Done, MfaRequired, PasswordChanged, SignedIn, SignedUp, SigninAnswer, SigninRefused};
 use super::extract::JsonBody;
 
 /// `POST /api/auth/signup`: 201 with the new user.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", summary = "Create an account (the tutorial's sign-up)", request_body = SignupRequest, responses((status = 201, description = "Created", body = SignedUp), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "`pm`/`admin` asked for without an admin's token", body = ErrorBody), (status = 409, description = "`username_taken` or `email_taken`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
 pub async fn signup(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -34,6 +35,7 @@ pub async fn signup(
 /// `POST /api/auth/signin`: 200 with a token (or, with two-factor sign-in, a challenge for the
 /// code), or the tutorial's `{"auth": false, "accessToken": null}` beside our error, whatever went
 /// wrong (an unreadable body included).
+#[utoipa::path(post, path = "/api/auth/signin", tag = "auth", summary = "Sign in with a username (or email) and password", request_body = SigninRequest, responses((status = 200, description = "Signed in (`SignedIn`), or the password was right and a second factor is needed (`MfaRequired`)", body = SigninAnswer), (status = 401, description = "Unknown account or wrong password (the same answer)", body = SigninRefused), (status = 403, description = "`account_disabled` or `email_not_verified`", body = SigninRefused), (status = 422, description = "Empty or over-long fields", body = SigninRefused), (status = 429, description = "Too many failed attempts: wait `Retry-After` seconds", body = SigninRefused), (status = 400, description = "Malformed JSON", body = SigninRefused), (status = 413, description = "Body over 64 KiB", body = SigninRefused), (status = 415, description = "Not JSON", body = SigninRefused)))]
 pub async fn signin(
     State(state): State<AppState>,
     device: Device,
@@ -44,9 +46,12 @@ pub async fn signin(
         Err(err) => Err(err),
     };
     match result {
-        Ok(SigninOutcome::Session(session)) => Json(SignedIn { auth: true, session }).into_response(),
+        Ok(SigninOutcome::Session(session)) => {
+            Json(SigninAnswer::SignedIn(SignedIn { auth: true, session })).into_response()
+        }
         Ok(SigninOutcome::MfaRequired { challenge, expires_in }) => {
-            Json(MfaRequired { auth: false, mfa_required: true, challenge, expires_in }).into_response()
+            let answer = MfaRequired { auth: false, mfa_required: true, challenge, expires_in };
+            Json(SigninAnswer::MfaRequired(answer)).into_response()
         }
         Err(err) => {
             let body = SigninRefused { auth: false, access_token: None, error: ErrorBody::from(err.clone()) };
@@ -56,6 +61,7 @@ pub async fn signin(
 }
 
 /// `POST /api/auth/signout`: ends this token at once.
+#[utoipa::path(post, path = "/api/auth/signout", tag = "sessions", summary = "End this session", responses((status = 200, description = "Signed out", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn signout(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -66,6 +72,7 @@ pub async fn signout(
 }
 
 /// `POST /api/auth/signout-all`: ends every session of the caller, this one included.
+#[utoipa::path(post, path = "/api/auth/signout-all", tag = "sessions", summary = "End every session, this one included", responses((status = 200, description = "Signed out everywhere", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn signout_all(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -77,6 +84,7 @@ pub async fn signout_all(
 
 /// `POST /api/auth/password` `{currentPassword, newPassword}`: 200 with a new token for this
 /// session; every other session ends.
+#[utoipa::path(post, path = "/api/auth/password", tag = "account", summary = "Change the password (every other session ends)", request_body = PasswordChangeRequest, responses((status = 200, description = "Changed: new tokens for this session", body = PasswordChanged), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn password(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,

@@ -3,12 +3,13 @@
 //! for byte what the tutorial's clients read.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use app::error::ErrorBody;
 use app::model::{AuditEntry, PublicUser, Session, SessionInfo};
 
 /// `201` from `POST /api/auth/signup`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SignedUp {
     /// Always "User registered successfully!" (the tutorial's text).
     pub message: &'static str,
@@ -17,7 +18,7 @@ pub struct SignedUp {
 }
 
 /// `200` from `POST /api/auth/signin`: the tutorial's `auth: true` beside the session.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SignedIn {
     /// Always `true`.
     pub auth: bool,
@@ -26,8 +27,25 @@ pub struct SignedIn {
     pub session: Session,
 }
 
+/// `200` from `POST /api/auth/signin`: signed in, or a second factor is needed first.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum SigninAnswer {
+    /// Signed in.
+    SignedIn(SignedIn),
+    /// The password was right; send a code with the challenge to `POST /api/auth/2fa/verify`.
+    MfaRequired(MfaRequired),
+}
+
+/// The probes' answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` (alive) or `ready` (the database answers).
+    pub status: &'static str,
+}
+
 /// `200` from `POST /api/auth/signin` when the account uses two-factor sign-in: no token yet.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MfaRequired {
     /// Always `false`: not signed in yet.
@@ -41,14 +59,14 @@ pub struct MfaRequired {
 }
 
 /// `200` from `GET /api/auth/sessions`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SessionList {
     /// The live sessions, the most recently used first.
     pub sessions: Vec<SessionInfo>,
 }
 
 /// `200` from `POST /api/auth/2fa/enable`: shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecoveryCodes {
     /// Ten single-use codes for when the authenticator is lost.
@@ -57,12 +75,13 @@ pub struct RecoveryCodes {
 
 /// Every refusal of `POST /api/auth/signin`: the tutorial's `auth: false, accessToken: null` beside
 /// our error body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SigninRefused {
     /// Always `false`.
     pub auth: bool,
     /// Always `null`.
+    #[schema(value_type = Option<String>)]
     pub access_token: Option<String>,
     /// What went wrong.
     #[serde(flatten)]
@@ -70,7 +89,7 @@ pub struct SigninRefused {
 }
 
 /// `200` from `POST /api/auth/password`: the fresh session and a sentence.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PasswordChanged {
     /// "Password changed. Every other session has been signed out."
     pub message: &'static str,
@@ -80,14 +99,14 @@ pub struct PasswordChanged {
 }
 
 /// A sentence saying what was done (sign-out, a mail queued, an account deleted).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Done {
     /// What happened.
     pub message: &'static str,
 }
 
 /// `200` from `POST /api/auth/email/verify`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Verified {
     /// "Your email address is verified."
     pub message: &'static str,
@@ -96,7 +115,7 @@ pub struct Verified {
 }
 
 /// `200` from `GET /api/admin/audit`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditLog {
     /// Newest first.
     pub entries: Vec<AuditEntry>,

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 
-use app::error::AppError;
+use app::error::{AppError, ErrorBody};
 use app::model::{AdminUser, MfaSetup};
 use app::requests::{CodeRequest, MfaDisableRequest, MfaVerifyRequest, read_text};
 use app::ssr::address::ClientAddr;
@@ -17,11 +17,13 @@ use super::bodies::{Done, RecoveryCodes, SignedIn};
 use super::extract::JsonBody;
 
 /// `POST /api/auth/2fa/setup`: a new secret, as text, `otpauth://` address and QR code.
+#[utoipa::path(post, path = "/api/auth/2fa/setup", tag = "two-factor", summary = "Start setting up two-factor sign-in", responses((status = 200, description = "A new secret and its QR code", body = MfaSetup), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 422, description = "Already on", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn setup(State(state): State<AppState>, caller: AuthUser) -> Result<Json<MfaSetup>, AppError> {
     mfa::setup(&state, &caller).await.map(Json)
 }
 
 /// `POST /api/auth/2fa/enable` `{"code"}`: turns it on; the recovery codes are in the answer, once.
+#[utoipa::path(post, path = "/api/auth/2fa/enable", tag = "two-factor", summary = "Turn it on with a first code", request_body = CodeRequest, responses((status = 200, description = "On: the recovery codes, shown once", body = RecoveryCodes), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn enable(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -34,6 +36,7 @@ pub async fn enable(
 }
 
 /// `POST /api/auth/2fa/disable` `{"password", "code"}`.
+#[utoipa::path(post, path = "/api/auth/2fa/disable", tag = "two-factor", summary = "Turn it off (password and a code)", request_body = MfaDisableRequest, responses((status = 200, description = "Off", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn disable(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -47,6 +50,7 @@ pub async fn disable(
 }
 
 /// `POST /api/auth/2fa/verify` `{"challenge", "code"}`: the normal sign-in answer.
+#[utoipa::path(post, path = "/api/auth/2fa/verify", tag = "two-factor", summary = "The second sign-in step: the challenge and a TOTP or recovery code", request_body = MfaVerifyRequest, responses((status = 200, description = "Signed in", body = SignedIn), (status = 401, description = "`invalid_code`, or the challenge expired", body = ErrorBody), (status = 403, description = "`account_disabled`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     device: Device,
@@ -59,6 +63,7 @@ pub async fn verify(
 }
 
 /// `DELETE /api/admin/users/{id}/2fa`: an admin turns a user's two-factor sign-in off.
+#[utoipa::path(delete, path = "/api/admin/users/{id}/2fa", tag = "admin", summary = "Turn a user's two-factor sign-in off", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn admin_reset(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,

@@ -8,6 +8,7 @@ mod extract;
 mod health;
 mod me;
 mod mfa;
+pub mod openapi;
 mod recovery;
 mod sessions;
 
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/test/user", get(boards::user))
         .route("/api/test/pm", get(boards::pm))
         .route("/api/test/admin", get(boards::admin))
+        .route("/api/openapi.json", get(openapi::serve))
         // Anything else under /api is a JSON 404, never the app's HTML page.
         .route("/api/{*rest}", any(api_errors::not_found))
         .route("/healthz", get(health::healthz))

@@ -110,6 +110,18 @@ pub async fn send_next(pool: &sqlx::PgPool, mailer: &Mailer) -> Result<bool> {
     Ok(true)
 }
 
+/// Mails waiting to be sent (not sent, not given up).
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn backlog(pool: &sqlx::PgPool) -> Result<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) as "count!" from outbox where sent_at is null and failed_at is null"#
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
 /// How long to wait after the `attempts`-th failure.
 fn backoff(base: Duration, attempts: i32) -> Duration {
     let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(16);

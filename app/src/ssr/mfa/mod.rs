@@ -282,6 +282,7 @@ pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Devi
     .ok_or_else(expired)?;
     let account = users::find(&state.pool, found.user_id).await?;
     if !accept_code(state, &account.user, code, address).await? {
+        super::signin::outcome("invalid_code");
         return Err(AppError::InvalidCode);
     }
     let used = sqlx::query!(
@@ -302,6 +303,7 @@ pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Devi
         .detail("with a second factor")
         .record(&state.pool)
         .await?;
+    super::signin::outcome("signed_in_with_second_factor");
     sessions::start(state, account, found.remember, device).await
 }
 
