@@ -23,6 +23,15 @@ ensure_cargo_leptos() {
   cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION" >&2
 }
 
+SQLX_CLI_VERSION=0.8.6
+
+# sqlx-cli, matching the sqlx in Cargo.lock, for `cargo sqlx prepare` (scripts/sqlx-prepare.sh).
+ensure_sqlx_cli() {
+  if cargo sqlx --version 2>/dev/null | grep -q " $SQLX_CLI_VERSION\$"; then return 0; fi
+  tools_log "installing sqlx-cli $SQLX_CLI_VERSION (PostgreSQL only; compiles once, a few minutes)"
+  cargo install sqlx-cli --version "=$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls --locked >&2
+}
+
 # wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
 ensure_wasm_bindgen() {
   local want
