@@ -2,8 +2,8 @@
 # Runs every test:
 #   1. the Rust unit and integration tests, against PostgreSQL (each test on a fresh database) and
 #      a real SMTP server each mail test starts (aiosmtpd);
-#   2. the Playwright suite in Chromium, against the real server (built by cargo-leptos), reading
-#      mail from MailDev;
+#   2. the Playwright suite in Chromium, against the real server as it ships: the release build with
+#      the client split by route (cargo-leptos `--release --split`), reading mail from MailDev;
 #   3. schemathesis against the running server, driven by its OpenAPI description.
 # Installs what is missing first; uses DATABASE_URL's server when set (the environment's or .env's),
 # else the local cluster; SMTP_URL likewise, else MailDev.
@@ -65,11 +65,12 @@ export E2E_ADMIN_USERNAME=root E2E_ADMIN_PASSWORD="root-$(head -c 9 /dev/urandom
 ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" cargo run --locked --quiet -p server -- \
   create-admin --name "Root Admin" --username "$E2E_ADMIN_USERNAME" --email root@example.com
 
-# cargo-leptos starts the server, runs end2end/run.mjs (which waits for /readyz, then Playwright)
-# and does not stop the server when the suite fails: run it in its own process group and end
-# that whole group afterwards, whatever happened.
+# cargo-leptos builds the release app with the client split by route (as scripts/release.sh does),
+# starts the server, runs end2end/run.mjs (which waits for /readyz, then Playwright) and does not
+# stop the server when the suite fails: run it in its own process group and end that whole group
+# afterwards, whatever happened.
 set +e
-setsid cargo leptos end-to-end &
+setsid cargo leptos end-to-end --release --split --lib-features split &
 e2e_pid=$!
 wait "$e2e_pid"
 status=$?

@@ -26,7 +26,8 @@ LOAD_SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 GET_CONNECTIONS = 64
 SIGNIN_CONNECTIONS = 16
 BCRYPT_COST = 8  # the tutorial's cost, for both servers
-OURS_PORT, PEER_PORT = 3900, 3901
+OURS_PORT, PEER_PORT, UNSPLIT_PORT = 3900, 3901, 3902
+CLIENT_RUNS = int(os.environ.get("BENCH_CLIENT_RUNS", "5"))
 PASSWORD = "bench-password-1"
 # wrk with more threads than cores only steals CPU from the server it measures.
 WRK_THREADS = max(1, min(2, CORES))
@@ -258,13 +259,22 @@ def main():
                 results[load].append({name: pair[(load, name)] for name in ("ours", "peer")})
 
         log(f"PostgreSQL floor: pgbench, the same point lookup, {GET_CONNECTIONS} connections")
-        admin_id = subprocess.run(["psql", ours_db, "-tAc", "select id from users where username = 'bench_admin'"],
-                                  capture_output=True, text=True, check=True).stdout.strip()
+        admin_id, session_id = subprocess.run(
+            ["psql", ours_db, "-tAF", " ", "-c",
+             "select u.id, s.id from users u join sessions s on s.user_id = u.id "
+             "where u.username = 'bench_admin' order by s.created_at desc limit 1"],
+            capture_output=True, text=True, check=True).stdout.split()
         script = OUT / "lookup.sql"
+        # The one query behind every authenticated request (app/src/ssr/users.rs, find_session).
         script.write_text(
-            "select id, name, username, email, token_version, disabled_at is not null,\n"
-            "       exists(select 1 from revoked_tokens where jti = '00000000-0000-0000-0000-000000000000'), roles\n"
-            f"from accounts where id = '{admin_id}';\n")
+            "with seen as (update sessions set last_seen_at = now()\n"
+            f"  where id = '{session_id}' and user_id = '{admin_id}' and ended_at is null\n"
+            "    and last_seen_at < now() - interval '1 minute' returning id)\n"
+            "select a.id, a.name, a.username, a.email, a.email_verified_at is not null, a.mfa_enabled, a.roles,\n"
+            "       a.token_version, a.disabled_at is not null, extract(epoch from a.created_at)::bigint,\n"
+            f"       exists(select 1 from sessions s where s.id = '{session_id}' and s.user_id = a.id\n"
+            "              and s.ended_at is null and s.expires_at > now())\n"
+            f"from accounts a where a.id = '{admin_id}';\n")
         pg_tps, pg_p99 = [], []
         for _ in range(ROUNDS):
             tps, p99 = pgbench(ours_db, script)
@@ -272,13 +282,38 @@ def main():
             pg_p99.append(p99)
 
         memory = {"ours": peak_rss_mb(ours.process.pid), "peer": peak_rss_mb(peer.process.pid)}
+        peer.stop()
+        client = client_benchmark(ours, ours_env)
     finally:
         ours.stop()
         peer.stop()
 
-    sizes = json.loads((OUT / "client-size.json").read_text())
+    sizes = {build: json.loads((OUT / f"client-size-{build}.json").read_text()) for build in ("split", "unsplit")}
     cpu = {key: median([round_cpu[key] for round_cpu in signin_cpu]) for key in signin_cpu[0]}
-    report(results, ceiling, verify_s, verify_busy_s, (pg_tps, pg_p99), memory, startup_s, peer_startup_s, sizes, timing, cpu)
+    report(results, ceiling, verify_s, verify_busy_s, (pg_tps, pg_p99), memory, startup_s, peer_startup_s, sizes, timing,
+           cpu, client)
+
+
+def client_benchmark(ours, ours_env):
+    """The browser figures (scripts/bench/client.mjs) for the split build, which `ours` serves, and
+    for the unsplit build (scripts/bench.sh put it in target/bench/unsplit), served beside it on the
+    same database."""
+    unsplit_dir = OUT / "unsplit"
+    unsplit_env = dict(ours_env, LEPTOS_SITE_ADDR=f"127.0.0.1:{UNSPLIT_PORT}", LEPTOS_SITE_ROOT=str(unsplit_dir / "site"))
+    # The binary reads hash.txt from its own folder: the unsplit build's copy sits beside it.
+    unsplit = Server("unsplit", [str(unsplit_dir / "server")], unsplit_env, ROOT, UNSPLIT_PORT)
+    unsplit.start("/readyz")
+    try:
+        log(f"client: the sign-in page and the Admin board in Chromium, throttled, median of {CLIENT_RUNS} runs each")
+        env = dict(os.environ, BENCH_ADMIN_USERNAME="bench_admin", BENCH_ADMIN_PASSWORD=PASSWORD,
+                   BENCH_CLIENT_RUNS=str(CLIENT_RUNS))
+        output = subprocess.run(["node", str(ROOT / "scripts" / "bench" / "client.mjs"), f"split={ours.base}",
+                                 f"unsplit={unsplit.base}"], env=env, capture_output=True, text=True)
+        sys.stderr.write(output.stderr)
+        output.check_returncode()
+        return json.loads(output.stdout)
+    finally:
+        unsplit.stop()
 
 
 def pgbench(database, script):
@@ -295,17 +330,17 @@ def pgbench(database, script):
     return tps, latencies[int(len(latencies) * 0.99)] / 1000
 
 
-def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, peer_startup_s, sizes, timing, cpu):
+def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, peer_startup_s, sizes, timing, cpu, client):
     pg_tps, pg_p99 = pg
     def figure(load, name, key):
         return median([r[name][key] for r in results[load]])
 
     rows = []  # (label, ours, peer, ratio, target text, met)
 
-    def row(label, ours, peer, unit, target=None, met=None, ratio=None):
+    def row(label, ours, peer, unit, target=None, met=None, ratio=None, versus="peer"):
         ratio = ratio if ratio is not None else (ours / peer if peer else None)
         rows.append({"figure": label, "ours": round(ours, 3), "peer": None if peer is None else round(peer, 3),
-                     "unit": unit, "ratio": None if ratio is None else round(ratio, 3),
+                     "versus": versus, "unit": unit, "ratio": None if ratio is None else round(ratio, 3),
                      "target": target, "met": met})
 
     signin_ours, signin_peer = figure("signin", "ours", "rps"), figure("signin", "peer", "rps")
@@ -336,8 +371,36 @@ def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, pee
         memory["ours"] <= memory["peer"] / 4)
     row("start-up to first 200 on /readyz", startup_s * 1000, peer_startup_s * 1000, "ms", "≤ 1000 ms",
         startup_s <= 1.0)
-    row("client wasm + js, raw", sizes["raw"] / 1000, None, "KB")
-    row("client wasm + js, gzip", sizes["gzip"] / 1000, None, "KB", "≤ 150 KB", sizes["gzip"] <= 150_000)
+    # The client: the split build (what ships) in "ours", the unsplit build in "peer"'s column.
+    first = {build: sizes[build]["first load (wasm + js)"] for build in sizes}
+    row("client first load (wasm + js), brotli · split | unsplit", first["split"]["brotli"] / 1000,
+        first["unsplit"]["brotli"] / 1000, "KB", "≤ 120 KB", first["split"]["brotli"] <= 120_000, versus="unsplit")
+    row("client first load (wasm + js), gzip -9 · split | unsplit", first["split"]["gzip"] / 1000,
+        first["unsplit"]["gzip"] / 1000, "KB", "≤ 150 KB", first["split"]["gzip"] <= 150_000, versus="unsplit")
+    row("Admin board's code on first visit, brotli (split)", sizes["split"].get(
+        next((k for k in sizes["split"] if "admin_board" in k), ""), {"brotli": 0})["brotli"] / 1000, None, "KB")
+    split, unsplit = client["results"]["split"], client["results"]["unsplit"]
+    targets = {"4G + 4× CPU": (1000, 300), "Fast 3G + 4× CPU": (1500, None)}
+    for profile in ("unthrottled", "4G + 4× CPU", "Fast 3G + 4× CPU"):
+        s_in, u_in = split[profile]["signin"], unsplit[profile]["signin"]
+        s_ad, u_ad = split[profile]["admin"], unsplit[profile]["admin"]
+        signin_target, lazy_target = targets.get(profile, (None, None))
+        row(f"{profile}: sign-in page, wasm + js transferred", s_in["bytes"] / 1000, u_in["bytes"] / 1000, "KB",
+            versus="unsplit")
+        row(f"{profile}: sign-in page, first contentful paint", s_in["fcp"], u_in["fcp"], "ms", versus="unsplit")
+        row(f"{profile}: sign-in page, client code arrived", s_in["codeAt"], u_in["codeAt"], "ms", versus="unsplit")
+        row(f"{profile}: sign-in page, “Sign in” enabled", s_in["interactive"], u_in["interactive"], "ms",
+            f"≤ {signin_target} ms" if signin_target else None,
+            s_in["interactive"] <= signin_target if signin_target else None, versus="unsplit")
+        row(f"{profile}: Admin board by client navigation, wasm + js transferred", s_ad["bytes"] / 1000,
+            u_ad["bytes"] / 1000, "KB", versus="unsplit")
+        row(f"{profile}: Admin board, its code arrived after the click", s_ad["codeAt"], u_ad["codeAt"], "ms",
+            versus="unsplit")
+        row(f"{profile}: Admin board, its data arrived after the click", s_ad["dataAt"], u_ad["dataAt"], "ms",
+            versus="unsplit")
+        row(f"{profile}: Admin board, “Search” ready after the click", s_ad["interactive"], u_ad["interactive"], "ms",
+            f"≤ {lazy_target} ms" if lazy_target else None,
+            s_ad["interactive"] <= lazy_target if lazy_target else None, versus="unsplit")
     spread = abs(timing["wrong_password_ms"] - timing["unknown_user_ms"]) / timing["wrong_password_ms"]
     row("sign-in latency: unknown user vs wrong password", timing["unknown_user_ms"], None, "ms",
         f"within 10% of {timing['wrong_password_ms']:.2f} ms", spread <= 0.10,
@@ -349,16 +412,19 @@ def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, pee
         number = f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
         return f"{number} {unit}".strip()
 
-    lines = ["| figure | ours | peer | ratio | target | met |", "| --- | ---: | ---: | ---: | --- | --- |"]
+    lines = ["| figure | ours | peer (or unsplit client) | ratio | target | met |",
+             "| --- | ---: | ---: | ---: | --- | --- |"]
     for r in rows:
         met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        lines.append(f"| {r['figure']} | {cell(r['ours'], r['unit'])} | {cell(r['peer'], r['unit'])} | "
+        other = cell(r["peer"], r["unit"]) + (" (unsplit)" if r["versus"] == "unsplit" and r["peer"] is not None else "")
+        lines.append(f"| {r['figure']} | {cell(r['ours'], r['unit'])} | {other} | "
                      f"{ratio} | {r['target'] or ''} | {met} |")
     table = "\n".join(lines)
     summary = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": CORES, "rounds": ROUNDS,
                "load_seconds": LOAD_SECONDS, "bcrypt_cost": BCRYPT_COST, "rows": rows,
-               "raw": {"wrk": results, "pgbench_tps": pg_tps, "pgbench_p99_ms": pg_p99, "signin_cpu_cores": cpu, "memory_mb": memory, "timing": timing}}
+               "raw": {"wrk": results, "pgbench_tps": pg_tps, "pgbench_p99_ms": pg_p99, "signin_cpu_cores": cpu,
+                       "memory_mb": memory, "timing": timing, "client_sizes": sizes, "client": client}}
     (OUT / "results.json").write_text(json.dumps(summary, indent=2))
     (OUT / "results.md").write_text(table + "\n")
     print(f"\nBenchmark on {CORES} cores, median of {ROUNDS} rounds of {LOAD_SECONDS} s "

@@ -92,6 +92,8 @@ async fn hashed_client_files_are_cached_for_good_and_pages_revalidated(pool: PgP
     let site = std::env::temp_dir().join(format!("rust-auth-site-{}", std::process::id()));
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg/rust-auth.GhyLnY2ZyJH8ftqCbyw1yw.wasm"), b"\0asm").unwrap();
+    std::fs::write(site.join("pkg/chunk_3.LwIPb0SoM4pCt7MFM-Jf1A.wasm"), b"\0asm").unwrap();
+    std::fs::write(site.join("pkg/__wasm_split.dGYueLA11_kAsntLsEXRbg.js"), b"export {}").unwrap();
     std::fs::write(site.join("pkg/rust-auth.css"), b"body{}").unwrap();
     let options = leptos::config::LeptosOptions::builder()
         .output_name("rust-auth")
@@ -101,6 +103,12 @@ async fn hashed_client_files_are_cached_for_good_and_pages_revalidated(pool: PgP
     let hashed = app.get("/pkg/rust-auth.GhyLnY2ZyJH8ftqCbyw1yw.wasm").await;
     assert_eq!(hashed.status, StatusCode::OK);
     assert_eq!(hashed.headers["cache-control"], "public, max-age=31536000, immutable");
+    let chunk = app.get("/pkg/chunk_3.LwIPb0SoM4pCt7MFM-Jf1A.wasm").await;
+    assert_eq!(chunk.headers["cache-control"], "public, max-age=31536000, immutable");
+    // The split build's loader may change under the same name (see layers/cache.rs): revalidated.
+    let loader = app.get("/pkg/__wasm_split.dGYueLA11_kAsntLsEXRbg.js").await;
+    assert_eq!(loader.status, StatusCode::OK);
+    assert_eq!(loader.headers["cache-control"], "no-cache");
     assert_eq!(app.get("/pkg/rust-auth.css").await.headers["cache-control"], "no-cache");
     assert_eq!(app.get("/signin").await.headers["cache-control"], "no-cache");
     assert_eq!(app.get("/api/test/user").await.headers["cache-control"], "no-store");

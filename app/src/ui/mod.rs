@@ -5,24 +5,24 @@ pub mod form;
 pub mod guard;
 pub mod nav;
 pub mod pages;
+pub mod routes;
 pub mod session;
 pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
-use crate::roles::Board;
 use nav::{NavBar, NoticeBar};
-use pages::board::BoardPage;
 use pages::home::Home;
 use pages::not_found::NotFound;
-use pages::profile::Profile;
-use pages::recovery::{ForgotPassword, ResetPassword};
 use pages::signin::SignIn;
 use pages::signup::SignUp;
-use pages::verify_email::VerifyEmail;
+use routes::{
+    AdminBoard, ForgotPasswordPage, ManagementBoard, ProfilePage, ResetPasswordPage, UserBoard,
+    VerifyEmailPage,
+};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -37,6 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content="Sign up, sign in and see the boards your roles open."/>
                 <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
+                {chunk_loader_href(&options).map(|href| view! { <link rel="modulepreload" href=href/> })}
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -53,38 +54,78 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 fn stylesheet_href(options: &LeptosOptions) -> String {
     let name = options.output_name.to_string();
     let pkg = options.site_pkg_dir.to_string();
+    match built_file_hash(options, "css") {
+        Some(hash) => format!("/{pkg}/{name}.{hash}.css"),
+        None => format!("/{pkg}/{name}.css"),
+    }
+}
+
+/// In a split build, the loader of the page chunks (`__wasm_split.<hash>.js`). Every page asks for
+/// it early, so the first click on a page whose code is not loaded yet waits for the chunks only,
+/// not for the loader first and then the chunks (one round trip less).
+fn chunk_loader_href(options: &LeptosOptions) -> Option<String> {
+    let hash = built_file_hash(options, "split")?;
+    Some(format!("/{}/__wasm_split.{hash}.js", options.site_pkg_dir))
+}
+
+/// A client file's content hash from `hash.txt` (`css: <hash>`), when the build hashes file names.
+fn built_file_hash(options: &LeptosOptions, kind: &str) -> Option<String> {
     #[cfg(feature = "ssr")]
     if options.hash_files {
         let hashes = std::env::current_exe()
             .ok()
-            .and_then(|exe| std::fs::read_to_string(exe.with_file_name(options.hash_file.as_ref())).ok());
-        let css = hashes.as_deref().and_then(|text| {
-            text.lines().find_map(|line| line.trim().strip_prefix("css:").map(|hash| hash.trim().to_owned()))
-        });
-        if let Some(hash) = css {
-            return format!("/{pkg}/{name}.{hash}.css");
-        }
+            .and_then(|exe| std::fs::read_to_string(exe.with_file_name(options.hash_file.as_ref())).ok())?;
+        let prefix = format!("{kind}:");
+        return hashes
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(&prefix).map(|hash| hash.trim().to_owned()));
     }
-    format!("/{pkg}/{name}.css")
+    let _ = (options, kind);
+    None
 }
 
-/// `true` once the browser app is live. Until then (server rendering and the moment before the wasm
-/// starts) buttons that need it stay disabled, so an early click never submits a form natively.
+/// `true` once the browser app is live: the whole page is hydrated, including a page whose code
+/// (a split chunk, see routes.rs) had to arrive first. Until then (server rendering, and while
+/// hydration runs or waits for a chunk) buttons that need the app stay disabled, so an early click
+/// never submits a form natively, and nothing that changes what the page shows may run: the markup
+/// still being hydrated must match the server's.
 #[derive(Clone, Copy)]
-pub struct Hydrated(pub ReadSignal<bool>);
+pub struct Hydrated(pub Signal<bool>);
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static HYDRATION_FINISHED: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// Called by the browser entry point once hydration has finished.
+#[cfg(feature = "hydrate")]
+pub fn hydration_finished() {
+    HYDRATION_FINISHED.with(|finished| finished.set(true));
+}
+
+fn hydration_signal() -> Signal<bool> {
+    #[cfg(feature = "hydrate")]
+    {
+        let finished = HYDRATION_FINISHED.with(ArcRwSignal::clone);
+        Signal::derive(move || finished.get())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Signal::stored(false)
+}
 
 /// The application root: session, header and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    session::provide_session();
-    let (hydrated, set_hydrated) = signal(false);
+    let hydrated = hydration_signal();
     provide_context(Hydrated(hydrated));
-    // Effects only run in the browser, after hydration. The attribute tells tests the app is live.
+    session::provide_session(hydrated);
+    // The attribute tells tests (and scripts) the app is live.
+    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        set_hydrated.set(true);
-        #[cfg(feature = "hydrate")]
-        if let Some(root) = document().document_element() {
+        if hydrated.get()
+            && let Some(root) = document().document_element()
+        {
             let _ = root.set_attribute("data-hydrated", "");
         }
     });
@@ -99,13 +140,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/signup") view=SignUp/>
                     <Route path=path!("/signin") view=SignIn/>
-                    <Route path=path!("/forgot-password") view=ForgotPassword/>
-                    <Route path=path!("/reset-password") view=ResetPassword/>
-                    <Route path=path!("/verify-email") view=VerifyEmail/>
-                    <Route path=path!("/profile") view=Profile/>
-                    <Route path=path!("/user") view=|| view! { <BoardPage board=Board::User/> }/>
-                    <Route path=path!("/pm") view=|| view! { <BoardPage board=Board::Management/> }/>
-                    <Route path=path!("/admin") view=|| view! { <BoardPage board=Board::Admin/> }/>
+                    // The pages below load their code when first visited (see routes.rs).
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordPage>::new()}/>
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordPage>::new()}/>
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailPage>::new()}/>
+                    <Route path=path!("/profile") view={Lazy::<ProfilePage>::new()}/>
+                    <Route path=path!("/user") view={Lazy::<UserBoard>::new()}/>
+                    <Route path=path!("/pm") view={Lazy::<ManagementBoard>::new()}/>
+                    <Route path=path!("/admin") view={Lazy::<AdminBoard>::new()}/>
                 </Routes>
             </main>
             <footer class="site-footer">

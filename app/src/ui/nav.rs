@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::routes::prefetch;
 use super::session::{AuthState, use_session};
 
 /// The site header with the main navigation.
@@ -30,9 +31,9 @@ pub fn NavBar() -> impl IntoView {
                         view! {
                             <ul class="nav-links">
                                 {boards.into_iter().map(|board| view! {
-                                    <li><A href=board.path()>{board.title()}</A></li>
+                                    <li><A href=board.path() on:pointerenter=move |_| prefetch(board.path()) on:focus=move |_| prefetch(board.path())>{board.title()}</A></li>
                                 }).collect_view()}
-                                <li><A href="/profile">"Profile"</A></li>
+                                <li><A href="/profile" on:pointerenter=|_| prefetch("/profile") on:focus=|_| prefetch("/profile")>"Profile"</A></li>
                             </ul>
                             <div class="nav-session">
                                 <span class="signed-in-as">

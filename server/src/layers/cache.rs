@@ -3,7 +3,11 @@
 //! - client files whose name carries a content hash (`/pkg/rust-auth.<hash>.wasm`, built with
 //!   cargo-leptos' `hash-files`) never change under that name: cached for a year, `immutable`;
 //! - pages and anything else that may change under the same address: `no-cache` (the browser
-//!   revalidates), so a new deploy is seen at once and no stale client meets a new server.
+//!   revalidates), so a new deploy is seen at once and no stale client meets a new server;
+//! - the split build's loader (`/pkg/__wasm_split.<hash>.js`, which names the page chunks) is the
+//!   exception: cargo-leptos 0.3.5 hashes it *before* writing the chunks' hashed names into it
+//!   (cargo-leptos issue #658), so a new build can keep its name while changing what it loads. It
+//!   is revalidated (`no-cache`) like a page; a browser that still has it gets a 304.
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -17,7 +21,11 @@ pub async fn control(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let value = if path.starts_with("/api/") {
         "no-store"
-    } else if path.starts_with("/pkg/") && is_hashed(&path) && response.status().is_success() {
+    } else if path.starts_with("/pkg/")
+        && is_hashed(&path)
+        && !path.starts_with("/pkg/__wasm_split")
+        && response.status().is_success()
+    {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::admin::AdminTools;
 use super::profile::UserDetails;
 use crate::api;
 use crate::error::AppError;
@@ -14,41 +13,74 @@ use crate::roles::Board;
 use crate::ui::guard::RequireSignIn;
 use crate::ui::session::use_session;
 
-/// A board page.
+/// What a board page loads from the server. Created when its route matches, before the page's code
+/// has arrived in a split build (see routes.rs), so the two travel at the same time.
+#[derive(Clone, Copy)]
+pub struct BoardData {
+    board: Board,
+    /// `None` inside while nobody is signed in (the page then asks for a sign-in instead).
+    content: LocalResource<Option<Result<BoardContent, AppError>>>,
+}
+
+impl BoardData {
+    /// Starts loading `board` for whoever is signed in, and again when that person or their roles
+    /// change.
+    pub fn load(board: Board) -> Self {
+        let session = use_session();
+        let who = Memo::new(move |_| session.user().map(|user| (user.id, user.roles)));
+        let content = LocalResource::new(move || {
+            let signed_in = who.get().is_some();
+            async move {
+                if !signed_in {
+                    return None;
+                }
+                Some(api::open_board(board.into()).await.map_err(|err| session.check(err)))
+            }
+        });
+        Self { board, content }
+    }
+}
+
+/// A board page; `children` (the Admin tools) show below the content once the server has opened it.
 #[component]
-pub fn BoardPage(board: Board) -> impl IntoView {
+pub fn BoardPage(data: BoardData, #[prop(optional)] children: Option<ChildrenFn>) -> impl IntoView {
+    let board = data.board;
     view! {
         <Title text=format!("{} · Rust Auth", board.title())/>
         <section class="panel">
             <h1>{board.title()}</h1>
             <RequireSignIn>
-                <BoardLoader board=board/>
+                <BoardLoader data=data tools=children.clone()/>
             </RequireSignIn>
         </section>
     }
 }
 
 #[component]
-fn BoardLoader(board: Board) -> impl IntoView {
-    let session = use_session();
-    // Fetched again only when who is signed in, or their roles, change.
-    let who = Memo::new(move |_| session.user().map(|user| (user.id, user.roles)));
-    let content = LocalResource::new(move || {
-        who.track();
-        async move { api::open_board(board.into()).await.map_err(|err| session.check(err)) }
-    });
+fn BoardLoader(data: BoardData, tools: Option<ChildrenFn>) -> impl IntoView {
+    let board = data.board;
     let loading = || view! { <p class="loading" aria-live="polite">"Loading…"</p> };
     view! {
         <Transition fallback=loading>
-            {move || content.get().map(|result| view! { <BoardAnswer board=board result=result/> })}
+            {move || match data.content.get() {
+                Some(Some(result)) => view! { <BoardAnswer board=board result=result tools=tools.clone()/> }.into_any(),
+                // Signed in a moment ago: the content for them is on its way.
+                _ => loading().into_any(),
+            }}
         </Transition>
     }
 }
 
 #[component]
-fn BoardAnswer(board: Board, result: Result<BoardContent, AppError>) -> impl IntoView {
+fn BoardAnswer(
+    board: Board,
+    result: Result<BoardContent, AppError>,
+    tools: Option<ChildrenFn>,
+) -> impl IntoView {
     match result {
-        Ok(content) => view! { <BoardBody board=board content=content/> }.into_any(),
+        Ok(content) => {
+            view! { <BoardBody board=board content=content/> {tools.map(|tools| tools())} }.into_any()
+        }
         Err(AppError::Forbidden { message }) => view! {
             <div class="refusal" role="alert">
                 <h2>"Access denied"</h2>
@@ -81,6 +113,5 @@ fn BoardBody(board: Board, content: BoardContent) -> impl IntoView {
         <p>"This board is open to " {audience} ". The server checked your token and roles just now."</p>
         <h2>"Signed in as"</h2>
         <UserDetails user=content.user/>
-        {(board == Board::Admin).then(|| view! { <AdminTools/> })}
     }
 }

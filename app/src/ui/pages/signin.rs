@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::model::{Session, SigninOutcome};
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::guard::safe_next;
+use crate::ui::routes::prefetch;
 use crate::ui::session::use_session;
 use crate::validation::{login_error, signin_password_error};
 
@@ -64,7 +65,7 @@ pub fn SignIn() -> impl IntoView {
                             "Keep me signed in"
                         </label>
                     </ActionForm>
-                    <p class="aside"><A href="/forgot-password">"Forgot password?"</A></p>
+                    <p class="aside"><A href="/forgot-password" on:pointerenter=|_| prefetch("/forgot-password") on:focus=|_| prefetch("/forgot-password")>"Forgot password?"</A></p>
                     <Show when=not_verified>
                         <ResendVerification/>
                     </Show>

@@ -73,9 +73,9 @@ pub fn store(session: Option<&Session>) {
     };
 }
 
-/// Restores the stored session after hydration, renews or verifies it, and keeps tabs and renewal
-/// in step.
-pub fn restore(session: SessionContext) {
+/// Restores the stored session once the page is hydrated (`hydrated`), renews or verifies it, and
+/// keeps tabs and renewal in step.
+pub fn restore(session: SessionContext, hydrated: Signal<bool>) {
     // The token restored from storage, once it is: the server is asked about it, since it may
     // have been revoked or tampered with, or its user's roles changed since it was stored.
     let restored = RwSignal::new(None::<String>);
@@ -95,7 +95,18 @@ pub fn restore(session: SessionContext) {
         }
         None => {}
     });
-    Effect::new(move |_| match load() {
+    Effect::new(move |_| {
+        if hydrated.get() {
+            restore_stored(session, restored);
+        }
+    });
+    renew_on_time(session);
+    follow_other_tabs(session);
+}
+
+/// Reads the stored session into the page, once, right after hydration.
+fn restore_stored(session: SessionContext, restored: RwSignal<Option<String>>) {
+    match load() {
         // The access token ran out while the page was closed: renew it before anything else.
         Some(stored) if stored.expires_at() <= now_secs() => {
             spawn_local(refresh(session, stored.session.access_token));
@@ -112,9 +123,7 @@ pub fn restore(session: SessionContext) {
                 session.state.set(AuthState::SignedOut);
             }
         }
-    });
-    renew_on_time(session);
-    follow_other_tabs(session);
+    }
 }
 
 /// Renews the session shortly before its access token runs out, even if the page just sits open.

@@ -55,7 +55,9 @@ pub fn use_session() -> SessionContext {
 }
 
 /// Creates the session state, provides it to the app and, in the browser, restores it.
-pub fn provide_session() -> SessionContext {
+/// `hydrated` turns true once the page is hydrated: the stored session is only read then, since
+/// what it changes (the header, protected pages) must render as the server did until that moment.
+pub fn provide_session(hydrated: Signal<bool>) -> SessionContext {
     let state = RwSignal::new(AuthState::Unknown);
     let notice = RwSignal::new(None);
     // The local sign-out happens even when the server cannot be reached.
@@ -69,7 +71,9 @@ pub fn provide_session() -> SessionContext {
     let session = SessionContext { state, notice, end };
     provide_context(session);
     #[cfg(feature = "hydrate")]
-    browser::restore(session);
+    browser::restore(session, hydrated);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = hydrated;
     session
 }
 

@@ -1,0 +1,213 @@
+//! The pages whose code the first load does not carry. Home, Sign in and Sign up are in the main
+//! client; the boards, Profile (with sessions and two-factor set-up), the Admin tools, password
+//! recovery and email verification are loaded the first time they are visited.
+//!
+//! Every page here is a [`LazyRoute`] whose view comes from a function marked `#[lazy]` in a split
+//! build (the `split` feature, built with `cargo leptos build --split`): wasm-split moves that
+//! function, and all the code only it reaches, into a chunk of its own. An unsplit build (no
+//! feature) compiles the same routes with the views in the main client, so both builds render and
+//! hydrate the same markup. The server always marks the views `#[lazy]`: that only records which
+//! chunks a page used, so the page it renders asks the browser to preload them at once (no waterfall
+//! when someone opens `/admin` directly).
+
+use leptos::prelude::*;
+use leptos_router::LazyRoute;
+
+use super::pages::admin::AdminTools;
+use super::pages::board::{BoardData, BoardPage};
+use super::pages::profile::Profile;
+use super::pages::recovery::{ForgotPassword, ResetPassword};
+use super::pages::verify_email::VerifyEmail;
+use crate::roles::Board;
+
+// Each page: its route type, holding what `data()` starts loading the moment the route matches (the
+// boards ask the server for their content while their code is still on its way), the function
+// building its view (split off in a split build), and the route's `preload`, which fetches the
+// chunk without showing the page (see [`prefetch`]).
+// Written out rather than generated: `#[lazy]` names each chunk after its function and call site.
+
+/// `/user`: the User board.
+pub struct UserBoard {
+    data: BoardData,
+}
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn user_board(data: BoardData) -> AnyView {
+    view! { <BoardPage data=data/> }.into_any()
+}
+
+impl LazyRoute for UserBoard {
+    fn data() -> Self {
+        Self { data: BoardData::load(Board::User) }
+    }
+
+    async fn view(this: Self) -> AnyView {
+        user_board(this.data).await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_user_board().await
+    }
+}
+
+/// `/pm`: the Management board.
+pub struct ManagementBoard {
+    data: BoardData,
+}
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn management_board(data: BoardData) -> AnyView {
+    view! { <BoardPage data=data/> }.into_any()
+}
+
+impl LazyRoute for ManagementBoard {
+    fn data() -> Self {
+        Self { data: BoardData::load(Board::Management) }
+    }
+
+    async fn view(this: Self) -> AnyView {
+        management_board(this.data).await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_management_board().await
+    }
+}
+
+/// `/admin`: the Admin board and its tools (the largest page).
+pub struct AdminBoard {
+    data: BoardData,
+}
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn admin_board(data: BoardData) -> AnyView {
+    view! { <BoardPage data=data><AdminTools/></BoardPage> }.into_any()
+}
+
+impl LazyRoute for AdminBoard {
+    fn data() -> Self {
+        Self { data: BoardData::load(Board::Admin) }
+    }
+
+    async fn view(this: Self) -> AnyView {
+        admin_board(this.data).await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_admin_board().await
+    }
+}
+
+/// `/profile`: the account, its sessions and two-factor set-up.
+pub struct ProfilePage;
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn profile_page() -> AnyView {
+    view! { <Profile/> }.into_any()
+}
+
+impl LazyRoute for ProfilePage {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_: Self) -> AnyView {
+        profile_page().await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_profile_page().await
+    }
+}
+
+/// `/forgot-password`.
+pub struct ForgotPasswordPage;
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn forgot_password_page() -> AnyView {
+    view! { <ForgotPassword/> }.into_any()
+}
+
+impl LazyRoute for ForgotPasswordPage {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_: Self) -> AnyView {
+        forgot_password_page().await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_forgot_password_page().await
+    }
+}
+
+/// `/reset-password`, opened from a mail.
+pub struct ResetPasswordPage;
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn reset_password_page() -> AnyView {
+    view! { <ResetPassword/> }.into_any()
+}
+
+impl LazyRoute for ResetPasswordPage {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_: Self) -> AnyView {
+        reset_password_page().await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_reset_password_page().await
+    }
+}
+
+/// `/verify-email`, opened from a mail.
+pub struct VerifyEmailPage;
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn verify_email_page() -> AnyView {
+    view! { <VerifyEmail/> }.into_any()
+}
+
+impl LazyRoute for VerifyEmailPage {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_: Self) -> AnyView {
+        verify_email_page().await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_verify_email_page().await
+    }
+}
+
+/// Starts loading a page's code before it is opened (a pointer over its link, or focus on it), so
+/// the click finds it ready. Does nothing for pages in the main client, or in an unsplit build.
+pub fn prefetch(path: &str) {
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    {
+        use leptos::task::spawn_local;
+        match path {
+            "/user" => spawn_local(UserBoard::preload()),
+            "/pm" => spawn_local(ManagementBoard::preload()),
+            "/admin" => spawn_local(AdminBoard::preload()),
+            "/profile" => spawn_local(ProfilePage::preload()),
+            "/forgot-password" => spawn_local(ForgotPasswordPage::preload()),
+            _ => {}
+        }
+    }
+    #[cfg(not(all(feature = "split", not(feature = "ssr"))))]
+    let _ = path;
+}
