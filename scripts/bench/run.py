@@ -373,9 +373,9 @@ def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, pee
         startup_s <= 1.0)
     # The client: the split build (what ships) in "ours", the unsplit build in "peer"'s column.
     first = {build: sizes[build]["first load (wasm + js)"] for build in sizes}
-    row("client first load (wasm + js), brotli · split | unsplit", first["split"]["brotli"] / 1000,
+    row("client first load (wasm + js), brotli, split (unsplit beside)", first["split"]["brotli"] / 1000,
         first["unsplit"]["brotli"] / 1000, "KB", "≤ 120 KB", first["split"]["brotli"] <= 120_000, versus="unsplit")
-    row("client first load (wasm + js), gzip -9 · split | unsplit", first["split"]["gzip"] / 1000,
+    row("client first load (wasm + js), gzip -9, split (unsplit beside)", first["split"]["gzip"] / 1000,
         first["unsplit"]["gzip"] / 1000, "KB", "≤ 150 KB", first["split"]["gzip"] <= 150_000, versus="unsplit")
     row("Admin board's code on first visit, brotli (split)", sizes["split"].get(
         next((k for k in sizes["split"] if "admin_board" in k), ""), {"brotli": 0})["brotli"] / 1000, None, "KB")
