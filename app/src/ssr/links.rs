@@ -84,57 +84,60 @@ pub async fn issue(
     Ok(token)
 }
 
-/// The live link `token` of one of `purposes`, without using it up.
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn find(
-    executor: impl PgExecutor<'_>,
-    token: &str,
-    purposes: &[Purpose],
-) -> Result<Option<Followed>> {
-    if !well_formed(token) {
-        return Ok(None);
-    }
-    Ok(sqlx::query_as!(
-        Followed,
-        r#"
-        select user_id as "user", purpose as "purpose: Purpose", email
-        from account_tokens
-        where token_hash = $1 and purpose = any($2) and used_at is null and expires_at > now()
-        "#,
-        hash(token),
-        purposes as &[Purpose],
-    )
-    .fetch_optional(executor)
-    .await?)
+/// What following a link does to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Follow {
+    /// Only looks: the reset page checks its link before asking for a new password.
+    Peek,
+    /// Uses it up: of two requests with the same link, only one gets it.
+    UseUp,
 }
 
-/// Uses up the live link `token` of one of `purposes`: of two requests with the same link, only one
-/// gets it.
+/// The live link `token` of one of `purposes`, looked at or used up as `how` says.
 ///
 /// # Errors
 /// `Internal` when the database fails.
-pub async fn consume(
+pub async fn follow(
     executor: impl PgExecutor<'_>,
     token: &str,
     purposes: &[Purpose],
+    how: Follow,
 ) -> Result<Option<Followed>> {
     if !well_formed(token) {
         return Ok(None);
     }
-    Ok(sqlx::query_as!(
-        Followed,
-        r#"
-        update account_tokens set used_at = now()
-        where token_hash = $1 and purpose = any($2) and used_at is null and expires_at > now()
-        returning user_id as "user", purpose as "purpose: Purpose", email
-        "#,
-        hash(token),
-        purposes as &[Purpose],
-    )
-    .fetch_optional(executor)
-    .await?)
+    let token_hash = hash(token);
+    // Two statements rather than one with a flag, so that looking never writes.
+    let followed = match how {
+        Follow::Peek => {
+            sqlx::query_as!(
+                Followed,
+                r#"
+                select user_id as "user", purpose as "purpose: Purpose", email from account_tokens
+                where token_hash = $1 and purpose = any($2) and used_at is null and expires_at > now()
+                "#,
+                token_hash,
+                purposes as &[Purpose],
+            )
+            .fetch_optional(executor)
+            .await?
+        }
+        Follow::UseUp => {
+            sqlx::query_as!(
+                Followed,
+                r#"
+                update account_tokens set used_at = now()
+                where token_hash = $1 and purpose = any($2) and used_at is null and expires_at > now()
+                returning user_id as "user", purpose as "purpose: Purpose", email
+                "#,
+                token_hash,
+                purposes as &[Purpose],
+            )
+            .fetch_optional(executor)
+            .await?
+        }
+    };
+    Ok(followed)
 }
 
 /// Deletes links (and second-factor challenges) a day past their expiry; returns how many.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::audit::Event;
 use super::auth::AuthUser;
-use super::links::{self, Purpose};
+use super::links::{self, Follow, Purpose};
 use super::mail::templates;
 use super::policy::common_password_error;
 use super::state::AppState;
@@ -116,7 +116,8 @@ pub async fn reset_password(state: &AppState, request: PasswordResetRequest, add
     if let Some(message) = password_error(&new_password) {
         return Err(AppError::invalid_field("newPassword", message));
     }
-    let Some(link) = links::find(&state.pool, &token, &[Purpose::PasswordReset]).await? else {
+    let Some(link) = links::follow(&state.pool, &token, &[Purpose::PasswordReset], Follow::Peek).await?
+    else {
         return Err(AppError::InvalidToken);
     };
     let account = users::find(&state.pool, link.user).await?;
@@ -128,7 +129,7 @@ pub async fn reset_password(state: &AppState, request: PasswordResetRequest, add
     let hash = state.hasher.hash(new_password).await?;
     let mut tx = state.pool.begin().await?;
     // Two requests with one link: only the first uses it up.
-    if links::consume(&mut *tx, &token, &[Purpose::PasswordReset]).await?.is_none() {
+    if links::follow(&mut *tx, &token, &[Purpose::PasswordReset], Follow::UseUp).await?.is_none() {
         return Err(AppError::InvalidToken);
     }
     users::set_password(&mut *tx, account.user.id, &hash).await?;

@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 
 use super::audit::Event;
 use super::auth::AuthUser;
-use super::links::{self, Purpose};
+use super::links::{self, Follow, Purpose};
 use super::mail::templates;
 use super::recovery::{read_email, take_mail_slot};
 use super::state::AppState;
@@ -40,7 +40,8 @@ pub async fn verify(state: &AppState, token: Field<String>, address: IpAddr) -> 
     let token = reader.text("token", "Token", token);
     reader.finish(())?;
     let mut tx = state.pool.begin().await?;
-    let Some(link) = links::consume(&mut *tx, &token, &[Purpose::EmailVerify, Purpose::EmailChange]).await?
+    let Some(link) =
+        links::follow(&mut *tx, &token, &[Purpose::EmailVerify, Purpose::EmailChange], Follow::UseUp).await?
     else {
         return Err(AppError::InvalidToken);
     };
