@@ -392,15 +392,23 @@ def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, pee
         row(f"{profile}: sign-in page, “Sign in” enabled", s_in["interactive"], u_in["interactive"], "ms",
             f"≤ {signin_target} ms" if signin_target else None,
             s_in["interactive"] <= signin_target if signin_target else None, versus="unsplit")
-        row(f"{profile}: Admin board by client navigation, wasm + js transferred", s_ad["bytes"] / 1000,
+        row(f"{profile}: Admin board by client navigation, cold (Data Saver on): wasm + js transferred", s_ad["bytes"] / 1000,
             u_ad["bytes"] / 1000, "KB", versus="unsplit")
-        row(f"{profile}: Admin board, its code arrived after the click", s_ad["codeAt"], u_ad["codeAt"], "ms",
+        row(f"{profile}: Admin board, cold: its code arrived after the click", s_ad["codeAt"], u_ad["codeAt"], "ms",
             versus="unsplit")
-        row(f"{profile}: Admin board, its data arrived after the click", s_ad["dataAt"], u_ad["dataAt"], "ms",
+        row(f"{profile}: Admin board, cold: its data arrived after the click", s_ad["dataAt"], u_ad["dataAt"], "ms",
             versus="unsplit")
-        row(f"{profile}: Admin board, “Search” ready after the click", s_ad["interactive"], u_ad["interactive"], "ms",
+        row(f"{profile}: Admin board, cold: “Search” ready after the click", s_ad["interactive"], u_ad["interactive"], "ms",
             f"≤ {lazy_target} ms" if lazy_target else None,
             s_ad["interactive"] <= lazy_target if lazy_target else None, versus="unsplit")
+        # The same click once the app has fetched the board's code in the background (the default
+        # when signed in and not saving data); the unsplit column is its cold click, as above.
+        s_pre = split[profile]["adminPrefetched"]
+        row(f"{profile}: Admin board, its code fetched when idle: wasm + js transferred after the click",
+            s_pre["bytes"] / 1000, u_ad["bytes"] / 1000, "KB", versus="unsplit")
+        row(f"{profile}: Admin board, its code fetched when idle: “Search” ready after the click",
+            s_pre["interactive"], u_ad["interactive"], "ms", f"≤ {lazy_target} ms" if lazy_target else None,
+            s_pre["interactive"] <= lazy_target if lazy_target else None, versus="unsplit")
     spread = abs(timing["wrong_password_ms"] - timing["unknown_user_ms"]) / timing["wrong_password_ms"]
     row("sign-in latency: unknown user vs wrong password", timing["unknown_user_ms"], None, "ms",
         f"within 10% of {timing['wrong_password_ms']:.2f} ms", spread <= 0.10,

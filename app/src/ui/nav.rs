@@ -3,13 +3,19 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::routes::prefetch;
+use super::routes::{prefetch, prefetch_when_idle};
 use super::session::{AuthState, use_session};
 
 /// The site header with the main navigation.
 #[component]
 pub fn NavBar() -> impl IntoView {
     let session = use_session();
+    // Once signed in, the boards this user can open load their code in the background.
+    Effect::new(move |_| {
+        if let AuthState::SignedIn(current) = session.state() {
+            prefetch_when_idle(current.user.boards().map(|board| board.path()).collect());
+        }
+    });
     view! {
         <header class="site-header">
             <a class="skip-link" href="#main">"Skip to content"</a>
