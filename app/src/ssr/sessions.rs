@@ -107,23 +107,26 @@ fn new_refresh_token() -> (String, Vec<u8>) {
 pub async fn start(state: &AppState, account: Account, remember: bool, device: &Device) -> Result<Session> {
     let ttl = state.sessions.ttl(remember);
     let (refresh, refresh_hash) = new_refresh_token();
-    let mut tx = state.pool.begin().await?;
+    // One statement: the session and its first refresh token exist together or not at all.
     let session = sqlx::query_scalar!(
         r#"
-        insert into sessions (user_id, expires_at, remember, user_agent, address)
-        values ($1, now() + make_interval(secs => $2), $3, $4, $5)
-        returning id
+        with session as (
+            insert into sessions (user_id, expires_at, remember, user_agent, address)
+            values ($1, now() + make_interval(secs => $2), $3, $4, $5)
+            returning id
+        )
+        insert into refresh_tokens (hash, session_id) select $6, id from session
+        returning session_id
         "#,
         account.user.id,
         ttl.as_secs_f64(),
         remember,
         device.user_agent,
         device.address as Option<IpAddr>,
+        refresh_hash,
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&state.pool)
     .await?;
-    insert_refresh(&mut tx, session, &refresh_hash).await?;
-    tx.commit().await?;
     issue(state, account.user, account.token_version, session, refresh, ttl)
 }
 
