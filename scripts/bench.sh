@@ -5,7 +5,7 @@
 # PostgreSQL floor with pgbench, then loads the sign-in page and the Admin board in the system
 # Chromium with network and CPU throttling, split and unsplit builds side by side. Prints one table
 # (ours, peer or unsplit, ratio, target) also written as JSON to target/bench/results.json.
-# Takes about 6 minutes once both release builds exist (BENCH_ROUNDS=3, BENCH_SECONDS=5,
+# Takes about 7 minutes once both release builds exist (BENCH_ROUNDS=3, BENCH_SECONDS=5,
 # BENCH_CLIENT_RUNS=5).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
