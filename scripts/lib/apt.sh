@@ -23,3 +23,17 @@ dotenv_value() {
   [ -f "$file" ] || return 0
   sed -n "s/^[[:space:]]*\(export[[:space:]]\{1,\}\)\{0,1\}$1=//p" "$file" | tail -n 1 | sed -e "s/^[\"']//" -e "s/[\"']$//"
 }
+
+# configured NAME LOG: true when NAME is set in the environment or, failing that, in .env (then
+# exported from there); says which through the logger LOG.
+configured() {
+  local name=$1 log=$2 value
+  if [ -n "${!name:-}" ]; then
+    "$log" "using $name from the environment"
+    return 0
+  fi
+  value=$(dotenv_value "$name")
+  [ -n "$value" ] || return 1
+  export "$name=$value"
+  "$log" "using $name from .env"
+}

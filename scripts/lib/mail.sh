@@ -18,17 +18,7 @@ mail_up() { curl -fsS "http://127.0.0.1:$MAILDEV_WEB_PORT/api/healthz" >/dev/nul
 
 # Ensures SMTP_URL points at a mail server; exports MAILDEV_URL when it is the local MailDev.
 mail_ensure() {
-  if [ -n "${SMTP_URL:-}" ]; then
-    mail_log "using SMTP_URL from the environment"
-    return 0
-  fi
-  local from_file
-  from_file=$(dotenv_value SMTP_URL)
-  if [ -n "$from_file" ]; then
-    export SMTP_URL="$from_file"
-    mail_log "using SMTP_URL from .env"
-    return 0
-  fi
+  configured SMTP_URL mail_log && return 0
   ensure_maildev || return 1
   if ! mail_up; then
     mkdir -p "$MAIL_ROOT/.data"

@@ -85,17 +85,7 @@ pg_running() { pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1
 # Ensures DATABASE_URL points at a running server with the app database: the environment's, else
 # the one .env sets, else the project-local cluster.
 pg_ensure() {
-  if [ -n "${DATABASE_URL:-}" ]; then
-    pg_log "using DATABASE_URL from the environment"
-    return 0
-  fi
-  local from_file
-  from_file=$(dotenv_value DATABASE_URL)
-  if [ -n "$from_file" ]; then
-    export DATABASE_URL="$from_file"
-    pg_log "using DATABASE_URL from .env"
-    return 0
-  fi
+  configured DATABASE_URL pg_log && return 0
   pg_find_bin || return 1
   pg_pick_dir
   [ -f "$PG_DATA/PG_VERSION" ] || pg_init_cluster || return 1
