@@ -83,5 +83,17 @@ async fn every_rest_endpoint_is_described_and_served(pool: PgPool) {
         assert!(schemas[schema].is_object(), "{schema}");
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
-    let _: Value = serde_json::from_str(&server::rest::openapi::document()).unwrap();
+    let _: Value = serde_json::from_str(server::rest::openapi::document()).unwrap();
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn forty_at_once_all_get_the_same_document(pool: PgPool) {
+    let app = common::spawn(pool).await;
+    let answers = futures::future::join_all((0..40).map(|_| app.get("/api/openapi.json"))).await;
+    let expected: Value = serde_json::from_str(server::rest::openapi::document()).unwrap();
+    for answer in &answers {
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.headers["content-type"], "application/json");
+        assert_eq!(answer.body, expected);
+    }
 }

@@ -25,13 +25,20 @@ impl FromRequestParts<AppState> for ClientAddr {
     }
 }
 
+/// The socket's peer: the client, or the proxy in front of it (`None` without connection info).
+pub fn peer_address(extensions: &http::Extensions) -> Option<IpAddr> {
+    extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_canonical())
+}
+
+/// Whether `address` is inside one of the trusted proxy ranges (`TRUSTED_PROXIES`).
+pub fn is_trusted_proxy(address: &IpAddr, trusted_proxies: &[IpNet]) -> bool {
+    trusted_proxies.iter().any(|range| range.contains(address))
+}
+
 /// The address of the client that sent the request described by `parts`.
 pub fn client_address(parts: &Parts, trusted_proxies: &[IpNet]) -> IpAddr {
-    let trusted = |address: &IpAddr| trusted_proxies.iter().any(|range| range.contains(address));
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip().to_canonical());
+    let trusted = |address: &IpAddr| is_trusted_proxy(address, trusted_proxies);
+    let peer = peer_address(&parts.extensions).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     if !trusted(&peer) {
         return peer;
     }

@@ -72,9 +72,14 @@ fn chunk_loader_href(options: &LeptosOptions) -> Option<String> {
 fn built_file_hash(options: &LeptosOptions, kind: &str) -> Option<String> {
     #[cfg(feature = "ssr")]
     if options.hash_files {
-        let hashes = std::env::current_exe()
-            .ok()
-            .and_then(|exe| std::fs::read_to_string(exe.with_file_name(options.hash_file.as_ref())).ok())?;
+        // Read once, not on every page rendered: the file sits beside the binary and belongs to it.
+        static HASHES: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+        let hashes = HASHES
+            .get_or_init(|| {
+                let exe = std::env::current_exe().ok()?;
+                std::fs::read_to_string(exe.with_file_name(options.hash_file.as_ref())).ok()
+            })
+            .as_deref()?;
         let prefix = format!("{kind}:");
         return hashes
             .lines()

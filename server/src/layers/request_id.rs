@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
+use app::ssr::address::{is_trusted_proxy, peer_address};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::header::CONTENT_TYPE;
@@ -29,10 +30,7 @@ pub struct Trusted(pub Arc<[IpNet]>);
 
 /// Sets the id, answers it, and adds it to 5xx JSON bodies.
 pub async fn assign(State(Trusted(proxies)): State<Trusted>, mut request: Request, next: Next) -> Response {
-    let from_proxy =
-        request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().is_some_and(|ConnectInfo(peer)| {
-            proxies.iter().any(|range| range.contains(&peer.ip().to_canonical()))
-        });
+    let from_proxy = peer_address(request.extensions()).is_some_and(|peer| is_trusted_proxy(&peer, &proxies));
     let given = request
         .headers()
         .get(&HEADER)

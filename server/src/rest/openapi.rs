@@ -2,7 +2,10 @@
 //! and response types, served at `GET /api/openapi.json` (a copy is kept in `docs/openapi.json` and
 //! a test keeps it current).
 
-use axum::Json;
+use std::sync::LazyLock;
+
+use axum::response::IntoResponse;
+use http::header::CONTENT_TYPE;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -57,12 +60,15 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document as JSON, pretty-printed (as in `docs/openapi.json`).
-pub fn document() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+/// The document as JSON, pretty-printed (as in `docs/openapi.json`). Built once: it is the same for
+/// the life of the process, and anyone may ask for it.
+pub fn document() -> &'static str {
+    static DOCUMENT: LazyLock<String> =
+        LazyLock::new(|| ApiDoc::openapi().to_pretty_json().unwrap_or_default());
+    &DOCUMENT
 }
 
 /// `GET /api/openapi.json`.
-pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn serve() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "application/json")], document())
 }
