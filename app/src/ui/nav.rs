@@ -10,10 +10,16 @@ use super::session::{AuthState, use_session};
 #[component]
 pub fn NavBar() -> impl IntoView {
     let session = use_session();
-    // Once signed in, the boards this user can open load their code in the background.
+    // Once signed in, the boards this user can open load their code in the background: again only
+    // when that list changes (a token renewal changes the session, not the boards).
+    let boards = Memo::new(move |_| match session.state() {
+        AuthState::SignedIn(current) => current.user.boards().map(|board| board.path()).collect(),
+        _ => Vec::new(),
+    });
     Effect::new(move |_| {
-        if let AuthState::SignedIn(current) = session.state() {
-            prefetch_when_idle(current.user.boards().map(|board| board.path()).collect());
+        let paths = boards.get();
+        if !paths.is_empty() {
+            prefetch_when_idle(paths);
         }
     });
     view! {
