@@ -217,6 +217,12 @@ pub enum AuditEvent {
     PasswordChangeThrottled,
     /// A sign-up refused by the per-address limit.
     SignupThrottled,
+    /// A second-factor code refused by throttling before it was checked.
+    MfaThrottled,
+    /// A fresh set of recovery codes replaced the old one.
+    RecoveryCodesRegenerated,
+    /// A refresh refused: the per-session limit, or the session's absolute end.
+    RefreshRefused,
 }
 
 impl AuditEvent {
@@ -253,6 +259,9 @@ impl AuditEvent {
             AuditEvent::PasswordChangeFailed => "Password change failed",
             AuditEvent::PasswordChangeThrottled => "Password change throttled",
             AuditEvent::SignupThrottled => "Sign-up throttled",
+            AuditEvent::MfaThrottled => "Two-factor code throttled",
+            AuditEvent::RecoveryCodesRegenerated => "New recovery codes",
+            AuditEvent::RefreshRefused => "Refresh refused",
         }
     }
 
@@ -289,6 +298,9 @@ impl AuditEvent {
             AuditEvent::PasswordChangeFailed => "password_change_failed",
             AuditEvent::PasswordChangeThrottled => "password_change_throttled",
             AuditEvent::SignupThrottled => "signup_throttled",
+            AuditEvent::MfaThrottled => "mfa_throttled",
+            AuditEvent::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            AuditEvent::RefreshRefused => "refresh_refused",
         }
     }
 }

@@ -194,28 +194,33 @@ pub struct RefreshRequest {
     pub refresh_token: Field<String>,
 }
 
-/// `POST /api/auth/2fa/enable`.
+/// `POST /api/auth/2fa/enable`, `/disable` and `/recovery-codes`: a change of the second factor
+/// asks for the password and a code.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct CodeRequest {
-    /// The six digits the authenticator shows (or a recovery code where one is accepted).
+pub struct PasswordCodeRequest {
+    /// The account's password.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
+    pub password: Field<String>,
+    /// The six digits the authenticator shows now (to turn it off or for new recovery codes, a
+    /// recovery code works too).
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
     pub code: Field<String>,
 }
 
-/// `POST /api/auth/2fa/disable`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct MfaDisableRequest {
-    /// The account's password.
-    #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
-    pub password: Field<String>,
-    /// A current code or a recovery code.
-    #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
-    pub code: Field<String>,
+impl PasswordCodeRequest {
+    /// The password and the code, every problem at once.
+    ///
+    /// # Errors
+    /// Each field of the wrong type.
+    pub fn read(self) -> Result<(String, String), FieldErrors> {
+        let mut reader = Reader::default();
+        let password = reader.text("password", "Password", self.password);
+        let code = reader.text("code", "Code", self.code);
+        reader.finish((password, code))
+    }
 }
 
 /// `POST /api/auth/2fa/verify`: the second step of a sign-in.

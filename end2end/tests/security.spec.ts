@@ -1,6 +1,6 @@
 // Hardening through the UI: throttled sign-in, sign-out everywhere across two browsers, password
 // change, an admin granting PM, and a signed-out token that is dead on the server too.
-import { ADMIN, PASSWORD, createUser, expect, open, signIn, test, unique } from './helpers';
+import { ADMIN, PASSWORD, createUser, expect, mailsTo, open, signIn, test, unique } from './helpers';
 
 const KEY = 'rust-auth.session';
 
@@ -85,6 +85,12 @@ test('changing the password keeps this session and ends the others', async ({ br
   await open(other, '/user');
   await expect(other.getByRole('alert').filter({ hasText: 'session' })).toContainText('Your session has ended');
   await signIn(other, name, 'a-fresh-passphrase-9');
+  // The owner is told, with when and from where.
+  const mails = await mailsTo(request, `${name}@example.com`, 2);
+  const notice = mails.find((mail) => mail.subject === 'Your Rust Auth password was changed');
+  expect(notice, mails.map((mail) => mail.subject).join(', ')).toBeTruthy();
+  expect(notice!.text).toContain('Every other device was signed out.');
+  expect(notice!.text).toContain('When:');
 });
 
 test('an admin grants PM and the user then sees the Management board', async ({ browser, page, request }) => {

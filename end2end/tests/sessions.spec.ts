@@ -1,6 +1,6 @@
 // Sessions and two-factor sign-in through the UI. The test command gives access tokens a short life
 // (JWT_EXPIRES_IN, 20 s), so the app's own renewal runs in every longer test and is tested here.
-import { PASSWORD, createUser, expect, open, signIn, test, totp, unique } from './helpers';
+import { PASSWORD, createUser, expect, mailsTo, open, signIn, test, totp, unique } from './helpers';
 
 const KEY = 'rust-auth.session';
 const ttl = Number(process.env.JWT_EXPIRES_IN ?? 20);
@@ -89,6 +89,11 @@ test('two-factor: set up with a computed code, then sign in with a code and with
   await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
   await expect(page.getByTestId('mfa-qr').locator('svg')).toBeVisible();
   const secret = (await page.getByTestId('mfa-secret').textContent())!.trim();
+  // Turning it on asks for the password too (a stolen session alone cannot).
+  await page.getByLabel('Code from the app').fill(totp(secret));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await expect(page.locator('#field-mfa-enable-password-message')).toContainText('Enter your password');
+  await page.locator('#field-mfa-enable-password').fill(PASSWORD);
   await page.getByLabel('Code from the app').fill('000000');
   await page.getByRole('button', { name: 'Turn on' }).click();
   await expect(page.locator('#field-code-message')).toContainText('not right');
@@ -126,4 +131,47 @@ test('two-factor: set up with a computed code, then sign in with a code and with
       await expect(page.getByRole('alert').filter({ hasText: 'code is not right' })).toBeVisible();
     }
   }
+});
+
+test('two-factor: new recovery codes replace the old ones, and every change is mailed to the owner', async ({ page, request }) => {
+  const name = unique('codes');
+  await createUser(request, name);
+  await signIn(page, name);
+  await open(page, '/profile');
+  await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+  const secret = (await page.getByTestId('mfa-secret').textContent())!.trim();
+  await page.locator('#field-mfa-enable-password').fill(PASSWORD);
+  await page.getByLabel('Code from the app').fill(totp(secret));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  const first = page.getByTestId('recovery-codes').locator('li');
+  await expect(first).toHaveCount(10);
+  const old = (await first.nth(0).textContent())!.trim();
+  await page.getByRole('button', { name: 'I have saved them' }).click();
+
+  // New recovery codes: the password and a code (a recovery code will do), then ten new ones.
+  const form = page.getByRole('form', { name: 'New recovery codes' });
+  await form.locator('#field-codes-password').fill(PASSWORD);
+  await form.locator('#field-codes-code').fill(old);
+  await form.getByRole('button', { name: 'New recovery codes' }).click();
+  const fresh = page.getByTestId('recovery-codes').locator('li');
+  await expect(fresh).toHaveCount(10);
+  const renewed = await fresh.allTextContents();
+  expect(renewed.map((code) => code.trim())).not.toContain(old);
+  await page.getByRole('button', { name: 'I have saved them' }).click();
+  await expect(page.getByTestId('mfa-state')).toHaveText('On');
+
+  // The owner was told of each change, with when and from where.
+  const mails = await mailsTo(request, `${name}@example.com`, 4);
+  const subjects = mails.map((mail) => mail.subject);
+  for (const subject of [
+    'Two-factor sign-in is on for your Rust Auth account',
+    'A recovery code was used on your Rust Auth account',
+    'New recovery codes for your Rust Auth account',
+  ]) {
+    expect(subjects).toContain(subject);
+  }
+  const notice = mails.find((mail) => mail.subject.startsWith('New recovery codes'))!;
+  expect(notice.text).toContain('When:');
+  expect(notice.text).toContain('127.0.0.1');
+  expect(notice.text).toContain('If it was not');
 });

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use app::ssr::housekeeping::Retention;
 use app::ssr::sessions::SessionSettings;
 use app::ssr::state::{Profile, Recovery, SignupPolicy};
 use app::ssr::throttle::{Limits, Throttle};
@@ -21,7 +22,8 @@ const DEFAULT_JWT_EXPIRES_IN: u64 = 900;
 /// Default access-token lifetime in demo mode: 24 hours, as in the tutorial, whose clients never
 /// refresh.
 const DEMO_JWT_EXPIRES_IN: u64 = 86_400;
-/// File under `DATA_DIR` holding the generated development key for two-factor secrets.
+/// File under `DATA_DIR` holding the generated development server key (named for its first use,
+/// two-factor secrets).
 const DEV_MFA_KEY_FILE: &str = "mfa-key";
 /// Default bcrypt cost: 12 (the tutorial's 8 is too cheap today).
 const DEFAULT_BCRYPT_COST: u32 = 12;
@@ -29,6 +31,8 @@ const DEFAULT_BCRYPT_COST: u32 = 12;
 const MIN_PRODUCTION_BCRYPT_COST: u32 = 10;
 /// Default audit retention: 90 days.
 const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 90;
+/// Default retention of sent mails (their bodies are gone once sent): 7 days.
+const DEFAULT_MAIL_RETENTION_DAYS: u64 = 7;
 /// Default sender of mails.
 const DEFAULT_MAIL_FROM: &str = "Rust Auth <no-reply@localhost>";
 /// File under `DATA_DIR` holding the generated development secret.
@@ -74,11 +78,12 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// `HSTS`: send `Strict-Transport-Security` (default false; only behind HTTPS).
     pub hsts: bool,
-    /// `HEADER_READ_TIMEOUT_SECS` (10) and `MAX_CONNECTIONS` (10,000): what slow or numerous
-    /// clients get.
+    /// `HEADER_READ_TIMEOUT_SECS` (10), `MAX_CONNECTIONS` (10,000) and
+    /// `MAX_CONNECTIONS_PER_ADDRESS` (64): what slow or numerous clients get.
     pub listener: ListenerLimits,
-    /// `AUDIT_RETENTION_DAYS`: audit entries older than this are deleted (default 90).
-    pub audit_retention: Duration,
+    /// `AUDIT_RETENTION_DAYS` (90) and `MAIL_RETENTION_DAYS` (7): how long audit entries and sent
+    /// mails are kept.
+    pub retention: Retention,
     /// `SMTP_URL` (none: mails wait in the outbox; required in production), `MAIL_FROM` (default
     /// `Rust Auth <no-reply@localhost>`), `MAIL_RETRY_SECS` (5).
     pub mail: MailConfig,
@@ -88,10 +93,14 @@ pub struct Config {
     /// `PASSWORD_RESET_TTL_SECS` (1800), `EMAIL_VERIFY_TTL_SECS` (172800), `REQUIRE_VERIFIED_EMAIL`
     /// (false).
     pub recovery: Recovery,
-    /// `REFRESH_TTL_SECS` (86400), `REMEMBER_TTL_SECS` (2592000), `REFRESH_REUSE_GRACE_SECS` (10).
+    /// `REFRESH_TTL_SECS` (86400), `REMEMBER_TTL_SECS` (2592000), `SESSION_MAX_LIFETIME_SECS`
+    /// (7776000), `REFRESH_REUSE_GRACE_SECS` (10), `REFRESH_MAX_PER_HOUR` (60).
     pub sessions: SessionSettings,
-    /// `MFA_ENCRYPTION_KEY`: 32 bytes that encrypt two-factor secrets (generated in development).
-    pub mfa_key: Vec<u8>,
+    /// `ENCRYPTION_KEY` (formerly `MFA_ENCRYPTION_KEY`): 32 bytes that seal secrets at rest and key
+    /// refresh-token MACs (generated in development).
+    pub encryption_key: Vec<u8>,
+    /// `BODY_READ_TIMEOUT_SECS`: how long a request body may take to arrive (10).
+    pub body_read_timeout: Duration,
     /// `REQUIRE_2FA_FOR_ADMINS`: admins must set up two-factor sign-in before the Admin board.
     pub require_2fa_for_admins: bool,
     /// `METRICS_ADDR`: where Prometheus metrics are served (off when unset).
@@ -112,7 +121,11 @@ pub struct MailConfig {
 impl Config {
     /// What request handling needs to know of the profile.
     pub fn profile(&self) -> Profile {
-        Profile { production: self.app_env == AppEnv::Production, hsts: self.hsts }
+        Profile {
+            production: self.app_env == AppEnv::Production,
+            hsts: self.hsts,
+            body_read_timeout: self.body_read_timeout,
+        }
     }
 }
 
@@ -175,12 +188,23 @@ impl Config {
             remember_ttl: Duration::from_secs(
                 number(&get, "REMEMBER_TTL_SECS", session_defaults.remember_ttl.as_secs(), &mut note).max(60),
             ),
+            max_lifetime: Duration::from_secs(
+                number(&get, "SESSION_MAX_LIFETIME_SECS", session_defaults.max_lifetime.as_secs(), &mut note)
+                    .max(60),
+            ),
             reuse_grace: Duration::from_secs(number(
                 &get,
                 "REFRESH_REUSE_GRACE_SECS",
                 session_defaults.reuse_grace.as_secs(),
                 &mut note,
             )),
+            max_refreshes_per_hour: number(
+                &get,
+                "REFRESH_MAX_PER_HOUR",
+                session_defaults.max_refreshes_per_hour,
+                &mut note,
+            )
+            .max(1),
         };
         let require_2fa_for_admins = flag(&get, "REQUIRE_2FA_FOR_ADMINS", &mut note);
         let metrics_addr = get("METRICS_ADDR").and_then(|addr| {
@@ -227,9 +251,17 @@ impl Config {
                     .max(1),
             ),
             max_connections: number(&get, "MAX_CONNECTIONS", defaults.max_connections, &mut note).max(1),
+            max_per_address: number(&get, "MAX_CONNECTIONS_PER_ADDRESS", defaults.max_per_address, &mut note)
+                .max(1),
         };
+        let body_read_timeout =
+            Duration::from_secs(number(&get, "BODY_READ_TIMEOUT_SECS", 10, &mut note).max(1));
         let audit_days = number(&get, "AUDIT_RETENTION_DAYS", DEFAULT_AUDIT_RETENTION_DAYS, &mut note).max(1);
-        let audit_retention = Duration::from_secs(audit_days.saturating_mul(24 * 60 * 60));
+        let mail_days = number(&get, "MAIL_RETENTION_DAYS", DEFAULT_MAIL_RETENTION_DAYS, &mut note).max(1);
+        let retention = Retention {
+            audit: Duration::from_secs(audit_days.saturating_mul(24 * 60 * 60)),
+            mail: Duration::from_secs(mail_days.saturating_mul(24 * 60 * 60)),
+        };
         let mail = MailConfig {
             smtp_url: get("SMTP_URL"),
             from: get("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
@@ -260,19 +292,25 @@ impl Config {
                 false
             }
         };
-        let mfa_key = match get("MFA_ENCRYPTION_KEY") {
+        // `MFA_ENCRYPTION_KEY` is the key's first name, from when it sealed two-factor secrets only.
+        let encryption_key = match get("ENCRYPTION_KEY").or_else(|| get("MFA_ENCRYPTION_KEY")) {
             Some(key) => key_bytes(&key).unwrap_or_else(|| {
-                note("MFA_ENCRYPTION_KEY must be 32 bytes as 64 hexadecimal characters (`openssl rand -hex 32`)".into());
+                note(
+                    "ENCRYPTION_KEY must be 32 bytes as 64 hexadecimal characters (`openssl rand -hex 32`)"
+                        .into(),
+                );
                 Vec::new()
             }),
-            None if app_env == AppEnv::Development => dev_secret(&data_dir, DEV_MFA_KEY_FILE, "MFA_ENCRYPTION_KEY", 32)
-                .map(|hex| key_bytes(&hex).unwrap_or_default())
-                .unwrap_or_else(|err| {
-                    note(err);
-                    Vec::new()
-                }),
+            None if app_env == AppEnv::Development => {
+                dev_secret(&data_dir, DEV_MFA_KEY_FILE, "ENCRYPTION_KEY", 32)
+                    .map(|hex| key_bytes(&hex).unwrap_or_default())
+                    .unwrap_or_else(|err| {
+                        note(err);
+                        Vec::new()
+                    })
+            }
             None => {
-                note("MFA_ENCRYPTION_KEY is required when APP_ENV=production (`openssl rand -hex 32`)".into());
+                note("ENCRYPTION_KEY is required when APP_ENV=production (`openssl rand -hex 32`)".into());
                 Vec::new()
             }
         };
@@ -315,12 +353,13 @@ impl Config {
             trusted_proxies,
             hsts,
             listener,
-            audit_retention,
+            retention,
             mail,
             public_url,
             recovery,
             sessions,
-            mfa_key,
+            encryption_key,
+            body_read_timeout,
             require_2fa_for_admins,
             metrics_addr,
         })
@@ -347,12 +386,23 @@ fn throttle(get: &impl Fn(&str) -> Option<String>, note: &mut impl FnMut(String)
         per_address: limit("RECOVERY_MAX_PER_ADDRESS", defaults.mail.per_address),
         ..defaults.mail
     };
+    let mfa = Limits {
+        per_pair: limit("MFA_MAX_FAILURES", defaults.mfa.per_pair),
+        per_key: limit("MFA_MAX_FAILURES_PER_ACCOUNT", defaults.mfa.per_key),
+        ..defaults.mfa
+    };
+    let email_change = Limits {
+        per_key: limit("EMAIL_CHANGE_MAX_PER_HOUR", defaults.email_change.per_key),
+        ..defaults.email_change
+    };
     let mut window =
         |key: &str, default: Duration| Duration::from_secs(number(get, key, default.as_secs(), note).max(1));
     Throttle {
         signin: Limits { window: window("SIGNIN_WINDOW_SECS", signin.window), ..signin },
+        mfa: Limits { window: window("MFA_WINDOW_SECS", mfa.window), ..mfa },
         signup: Limits { window: window("SIGNUP_WINDOW_SECS", signup.window), ..signup },
         mail: Limits { window: window("RECOVERY_WINDOW_SECS", mail.window), ..mail },
+        email_change,
     }
 }
 
@@ -471,11 +521,11 @@ mod tests {
         .unwrap();
         assert_eq!(config.tokens.ttl, Duration::from_secs(900));
         assert_eq!(config.sessions, SessionSettings::default());
-        assert_eq!(config.mfa_key.len(), 32);
+        assert_eq!(config.encryption_key.len(), 32);
         assert_eq!(config.tokens.issuer, "rust-auth");
         assert_eq!(config.throttle, Throttle::default());
         assert_eq!(config.listener, ListenerLimits::default());
-        assert_eq!(config.audit_retention, Duration::from_secs(90 * 86_400));
+        assert_eq!(config.retention, Retention::default());
         assert!(!config.hsts);
         assert_eq!(config.bcrypt_cost, 12);
         assert_eq!(config.signup, SignupPolicy::AdminsOnly);

@@ -23,6 +23,7 @@ use app::shell;
 use app::ssr::mail::{MailSettings, Mailer};
 use app::ssr::mfa::MfaSettings;
 use app::ssr::password::PasswordHasher;
+use app::ssr::secrets::ServerKey;
 use app::ssr::state::AppState;
 use app::ssr::tokens::TokenKeys;
 use app::ui::App;
@@ -63,15 +64,19 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
     let tokens = TokenKeys::new(&config.jwt_secret, config.tokens.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = PasswordHasher::new(config.bcrypt_cost, cores)?;
-    let mailer = Mailer::new(&MailSettings {
-        smtp_url: config.mail.smtp_url.clone(),
-        from: config.mail.from.clone(),
-        public_url: config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr)),
-        retry_base: config.mail.retry_base,
-    })?;
+    let key = ServerKey::new(&config.encryption_key)?;
+    let mailer = Mailer::new(
+        &MailSettings {
+            smtp_url: config.mail.smtp_url.clone(),
+            from: config.mail.from.clone(),
+            public_url: config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr)),
+            retry_base: config.mail.retry_base,
+        },
+        key.clone(),
+    )?;
     app::ssr::policy::load();
     Ok(AppState {
         leptos_options,
@@ -85,7 +90,8 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         mailer,
         recovery: config.recovery,
         sessions: config.sessions,
-        mfa: MfaSettings::new(&config.mfa_key, config.require_2fa_for_admins)?,
+        mfa: MfaSettings { require_for_admins: config.require_2fa_for_admins },
+        key,
     })
 }
 

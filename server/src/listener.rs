@@ -8,6 +8,9 @@
 //!   idle keep-alive connection close after the same time;
 //! - at most `max_connections` are open: at the cap the loop stops accepting, and new clients wait
 //!   in the kernel's backlog until one closes;
+//! - at most `max_per_address` are open from one client address (IPv6 by its /64), so one client
+//!   cannot take every connection: past it, a new connection gets a 503 and is closed at once.
+//!   Trusted proxies (`TRUSTED_PROXIES`) carry many clients' connections and are not capped;
 //! - on shutdown the listener closes, open connections finish their requests, and after a grace
 //!   period whatever is left is dropped.
 //!
@@ -17,10 +20,11 @@
 //! in front of this server, and hyper-util's HTTP/1-or-2 detection reads the first bytes with no
 //! deadline at all (a connection that never sends one would be held forever).
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -29,6 +33,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use ipnet::IpNet;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
@@ -43,11 +48,59 @@ pub struct ListenerLimits {
     pub header_read_timeout: Duration,
     /// Most connections open at once.
     pub max_connections: usize,
+    /// Most connections open at once from one client address (trusted proxies excepted).
+    pub max_per_address: usize,
 }
 
 impl Default for ListenerLimits {
     fn default() -> Self {
-        ListenerLimits { header_read_timeout: Duration::from_secs(10), max_connections: 10_000 }
+        ListenerLimits {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 10_000,
+            max_per_address: 64,
+        }
+    }
+}
+
+/// What a connection over the per-address cap is told before it is closed.
+const TOO_MANY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+content-length: 92\r\nretry-after: 10\r\nconnection: close\r\n\r\n\
+{\"error\":\"unavailable\",\"message\":\"Too many open connections from your address. Close some.\"}";
+
+/// Open connections per client address.
+#[derive(Default)]
+struct PerAddress {
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One connection counted against its address; uncounted when dropped.
+struct Counted {
+    table: Arc<PerAddress>,
+    address: IpAddr,
+}
+
+impl PerAddress {
+    /// Counts a connection from `address`, unless `cap` are open from it already.
+    fn admit(table: &Arc<PerAddress>, address: IpAddr, cap: usize) -> Option<Counted> {
+        let mut open = table.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = open.entry(address).or_default();
+        if *count >= cap {
+            return None;
+        }
+        *count += 1;
+        Some(Counted { table: Arc::clone(table), address })
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let mut open = self.table.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.address);
+            }
+        }
     }
 }
 
@@ -60,11 +113,13 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ListenerLimits,
+    trusted_proxies: Arc<[IpNet]>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let per_address = Arc::new(PerAddress::default());
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -88,6 +143,20 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let address = app::ssr::address::throttle_address(peer.ip().to_canonical());
+        let counted = if app::ssr::address::is_trusted_proxy(&peer.ip().to_canonical(), &trusted_proxies) {
+            None
+        } else {
+            match PerAddress::admit(&per_address, address, limits.max_per_address) {
+                Some(counted) => Some(counted),
+                None => {
+                    // Best effort, never waiting on this client: it already holds enough of us.
+                    let _ = stream.try_write(TOO_MANY);
+                    tracing::debug!(%address, "connection refused: too many open from this address");
+                    continue;
+                }
+            }
+        };
         // Answers go out at once instead of waiting for Nagle's algorithm to coalesce them.
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(%err, "could not set TCP_NODELAY");
@@ -99,6 +168,7 @@ pub async fn serve(
                 tracing::debug!(%err, "connection ended with an error");
             }
             drop(permit);
+            drop(counted);
         });
     }
     drop(listener);
@@ -118,5 +188,32 @@ fn connection_service(app: Router, peer: SocketAddr) -> impl Fn(http::Request<In
         let mut request = request.map(axum::body::Body::new);
         request.extensions_mut().insert(ConnectInfo(peer));
         Box::pin(app.clone().oneshot(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refusal_is_one_whole_http_answer() {
+        let text = std::str::from_utf8(TOO_MANY).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let length: usize =
+            head.lines().find_map(|line| line.strip_prefix("content-length: ")).unwrap().parse().unwrap();
+        assert_eq!(length, body.len());
+        assert!(serde_json::from_str::<serde_json::Value>(body).is_ok());
+    }
+
+    #[test]
+    fn each_address_is_capped_and_uncounted_on_close() {
+        let table = Arc::new(PerAddress::default());
+        let address: IpAddr = "203.0.113.9".parse().unwrap();
+        let first = PerAddress::admit(&table, address, 2).unwrap();
+        let _second = PerAddress::admit(&table, address, 2).unwrap();
+        assert!(PerAddress::admit(&table, address, 2).is_none());
+        assert!(PerAddress::admit(&table, "203.0.113.10".parse().unwrap(), 2).is_some());
+        drop(first);
+        assert!(PerAddress::admit(&table, address, 2).is_some());
     }
 }

@@ -67,9 +67,10 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
         tracing::info!("metrics on http://{metrics}/metrics");
     }
     tracing::info!("listening on http://{addr}");
-    app::ssr::housekeeping::spawn(state.clone(), config.audit_retention);
+    app::ssr::housekeeping::spawn(state.clone(), config.retention);
     app::ssr::mail::worker::spawn(state.pool.clone(), state.mailer.clone());
-    server::listener::serve(listener, server::app(state), config.listener, shutdown_signal())
+    let trusted = state.trusted_proxies.clone();
+    server::listener::serve(listener, server::app(state), config.listener, trusted, shutdown_signal())
         .await
         .map_err(|err| format!("server error: {err}"))
 }

@@ -231,7 +231,7 @@ async fn the_production_profile_is_strict_and_can_send_hsts(pool: PgPool) {
     let options = LeptosOptions::builder().output_name("rust-auth").env(Env::DEV).build();
     let state = AppState {
         leptos_options: options,
-        profile: Profile { production: true, hsts: true },
+        profile: Profile { production: true, hsts: true, ..Profile::default() },
         ..common::state(pool.clone())
     };
     let app = common::serve(state, pool.clone()).await;

@@ -60,6 +60,7 @@ async fn every_rest_endpoint_is_described_and_served(pool: PgPool) {
         ("/api/admin/users/{id}/enable", &["post"]),
         ("/api/admin/users/{id}/password-reset", &["post"]),
         ("/api/admin/users/{id}/2fa", &["delete"]),
+        ("/api/auth/2fa/recovery-codes", &["post"]),
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
     ] {
@@ -71,7 +72,7 @@ async fn every_rest_endpoint_is_described_and_served(pool: PgPool) {
     }
     assert_eq!(
         paths.len(),
-        32,
+        33,
         "a path described that is not listed here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

@@ -297,7 +297,7 @@ async fn expired_slots_and_old_audit_entries_are_purged(pool: PgPool) {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1_200)).await;
-    app::ssr::housekeeping::run_once(&app.state, Duration::from_secs(90 * 86_400)).await;
+    app::ssr::housekeeping::run_once(&app.state, app::ssr::housekeeping::Retention::default()).await;
     let slots: i64 =
         sqlx::query_scalar("select count(*) from throttle_slots").fetch_one(&app.pool).await.unwrap();
     assert_eq!(slots, 0);

@@ -41,13 +41,18 @@ fn code(secret: &[u8], step: u64) -> String {
 
 /// Sets up and turns on two-factor sign-in for `username`; returns the secret and the recovery codes.
 async fn turn_on(app: &TestApp, username: &str) -> (Vec<u8>, Vec<String>) {
+    let (secret, codes, _) = turn_on_signed_in(app, username).await;
+    (secret, codes)
+}
+
+/// As [`turn_on`], also returning the token of the session that turned it on (the only one left).
+async fn turn_on_signed_in(app: &TestApp, username: &str) -> (Vec<u8>, Vec<String>, String) {
     let token = app.token(username).await;
     let setup = app.post_bearer("/api/auth/2fa/setup", &token, &json!({})).await;
     assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
     let secret = base32_decode(setup.body["secret"].as_str().unwrap());
-    let enabled = app
-        .post_bearer("/api/auth/2fa/enable", &token, &json!({ "code": code(&secret, now_step() - 1) }))
-        .await;
+    let body = json!({ "password": PASSWORD, "code": code(&secret, now_step() - 1) });
+    let enabled = app.post_bearer("/api/auth/2fa/enable", &token, &body).await;
     assert_eq!(enabled.status, StatusCode::OK, "{}", enabled.body);
     let codes = enabled.body["recoveryCodes"]
         .as_array()
@@ -55,7 +60,7 @@ async fn turn_on(app: &TestApp, username: &str) -> (Vec<u8>, Vec<String>) {
         .iter()
         .map(|c| c.as_str().unwrap().to_owned())
         .collect();
-    (secret, codes)
+    (secret, codes, token)
 }
 
 async fn challenge(app: &TestApp, username: &str) -> String {
@@ -86,12 +91,22 @@ async fn set_up_hands_out_a_secret_and_a_qr_code_and_needs_a_right_code(pool: Pg
     );
     let secret = base32_decode(setup.body["secret"].as_str().unwrap());
     assert_eq!(secret.len(), 20);
-    let wrong = app.post_bearer("/api/auth/2fa/enable", &token, &json!({ "code": "000000" })).await;
+    let enable = |password: &str, code: &str| {
+        let body = json!({ "password": password, "code": code });
+        app.send(app.request(Method::POST, "/api/auth/2fa/enable").bearer_auth(&token).json(&body))
+    };
+    let wrong = enable(PASSWORD, "000000").await;
     wrong.assert_error(422, "validation");
     assert!(wrong.body["fields"]["code"].is_string());
-    assert_eq!(app.get_bearer("/api/auth/me", &token).await.body["mfaEnabled"], false);
-    let right =
+    // The password is asked too: a stolen access token alone cannot turn it on.
+    let no_password = enable("wrong-password", &code(&secret, now_step())).await;
+    no_password.assert_error(422, "validation");
+    assert!(no_password.body["fields"]["password"].is_string(), "{}", no_password.body);
+    let missing =
         app.post_bearer("/api/auth/2fa/enable", &token, &json!({ "code": code(&secret, now_step()) })).await;
+    missing.assert_error(422, "validation");
+    assert_eq!(app.get_bearer("/api/auth/me", &token).await.body["mfaEnabled"], false);
+    let right = enable(PASSWORD, &code(&secret, now_step())).await;
     assert_eq!(right.status, StatusCode::OK, "{}", right.body);
     assert_eq!(right.body["recoveryCodes"].as_array().unwrap().len(), 10);
     assert_eq!(app.get_bearer("/api/auth/me", &token).await.body["mfaEnabled"], true);
@@ -161,8 +176,11 @@ async fn wrong_codes_are_throttled_like_passwords(pool: PgPool) {
     let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 35, "{statuses:?}");
-    // Even the right code waits now.
-    verify(&app, &challenge, &code(&secret, now_step() + 1)).await.assert_error(429, "too_many_attempts");
+    // The challenge died with its third wrong code; with a fresh one (the password is right),
+    // even the right code waits now.
+    verify(&app, &challenge, &code(&secret, now_step() + 1)).await.assert_error(401, "unauthorized");
+    let fresh = self::challenge(&app, "adam").await;
+    verify(&app, &fresh, &code(&secret, now_step() + 1)).await.assert_error(429, "too_many_attempts");
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -186,8 +204,7 @@ async fn turning_it_off_needs_the_password_and_a_code(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn admins_can_reset_a_users_two_factor_and_may_be_required_to_use_it(pool: PgPool) {
-    let state =
-        AppState { mfa: MfaSettings::new(&common::MFA_KEY, true).unwrap(), ..common::state(pool.clone()) };
+    let state = AppState { mfa: MfaSettings { require_for_admins: true }, ..common::state(pool.clone()) };
     let app = common::serve(state, pool).await;
     app.insert_user("root", &["admin"]).await;
     app.insert_user("adam", &["user"]).await;
@@ -197,7 +214,8 @@ async fn admins_can_reset_a_users_two_factor_and_may_be_required_to_use_it(pool:
     app.get_bearer("/api/test/admin", &admin).await.assert_error(403, "mfa_setup_required");
     app.get_bearer("/api/admin/users", &admin).await.assert_error(403, "mfa_setup_required");
     assert_eq!(app.get_bearer("/api/test/user", &admin).await.status, StatusCode::OK);
-    turn_on(&app, "root").await;
+    // Turning it on ends the admin's other sessions; the one that turned it on continues.
+    let (_, _, admin) = turn_on_signed_in(&app, "root").await;
     assert_eq!(app.get_bearer("/api/test/admin", &admin).await.status, StatusCode::OK);
     let adam = app.user_id("adam").await;
     let reset = app

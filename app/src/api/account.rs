@@ -8,13 +8,12 @@ use super::BearerClient;
 use crate::error::AppError;
 use crate::model::{MfaSetup, PublicUser, Session};
 use crate::requests::{
-    EmailChangeRequest, Field, PasswordChangeRequest, PasswordRequest, PasswordResetRequest, ProfileRequest,
+    EmailChangeRequest, Field, PasswordChangeRequest, PasswordCodeRequest, PasswordRequest,
+    PasswordResetRequest, ProfileRequest,
 };
 
 #[cfg(feature = "ssr")]
-use super::{address, caller, signed_in};
-#[cfg(feature = "ssr")]
-use crate::requests::read_text;
+use super::{address, caller, device, signed_in};
 #[cfg(feature = "ssr")]
 use crate::ssr::{mfa, profile, recovery, state::AppState, verification};
 
@@ -22,7 +21,7 @@ use crate::ssr::{mfa, profile, recovery, state::AppState, verification};
 #[server(prefix = "/api/fn", endpoint = "change-password", input = Json, client = BearerClient)]
 pub async fn change_password(change: PasswordChangeRequest) -> Result<Session, AppError> {
     let state = expect_context::<AppState>();
-    profile::change_password(&state, &signed_in(&state).await?, change, address(&state)?).await
+    profile::change_password(&state, &signed_in(&state).await?, change, &device(&state)?).await
 }
 
 /// Edits the caller's name.
@@ -50,14 +49,14 @@ pub async fn forgot_password(email: Field<String>) -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "reset-password", input = Json)]
 pub async fn reset_password(reset: PasswordResetRequest) -> Result<(), AppError> {
     let state = expect_context::<AppState>();
-    recovery::reset_password(&state, reset, address(&state)?).await
+    recovery::reset_password(&state, reset, &device(&state)?).await
 }
 
 /// Follows a verification or change-of-address link.
 #[server(prefix = "/api/fn", endpoint = "verify-email", input = Json)]
 pub async fn verify_email(token: Field<String>) -> Result<PublicUser, AppError> {
     let state = expect_context::<AppState>();
-    verification::verify(&state, token, address(&state)?).await
+    verification::verify(&state, token, &device(&state)?).await
 }
 
 /// Sends the verification link again: to the caller, or to the account with `email`.
@@ -82,20 +81,31 @@ pub async fn start_mfa_setup() -> Result<MfaSetup, AppError> {
     mfa::setup(&state, &signed_in(&state).await?).await
 }
 
-/// Turns two-factor sign-in on with a first code; returns the recovery codes (shown once).
+/// Turns two-factor sign-in on with the password and a first code; returns the recovery codes
+/// (shown once). Every other session ends.
 #[server(prefix = "/api/fn", endpoint = "mfa-enable", input = Json, client = BearerClient)]
-pub async fn mfa_enable(code: Field<String>) -> Result<Vec<String>, AppError> {
+pub async fn mfa_enable(confirm: PasswordCodeRequest) -> Result<Vec<String>, AppError> {
     let state = expect_context::<AppState>();
     let caller = signed_in(&state).await?;
-    let code = read_text("code", "Code", code)?;
-    mfa::enable(&state, &caller, &code, address(&state)?).await
+    let (password, code) = confirm.read()?;
+    mfa::enable(&state, &caller, &password, &code, &device(&state)?).await
 }
 
-/// Turns two-factor sign-in off, with the password and a code.
+/// Turns two-factor sign-in off, with the password and a code. Every other session ends.
 #[server(prefix = "/api/fn", endpoint = "mfa-disable", input = Json, client = BearerClient)]
-pub async fn mfa_disable(password: Field<String>, code: Field<String>) -> Result<(), AppError> {
+pub async fn mfa_disable(confirm: PasswordCodeRequest) -> Result<(), AppError> {
     let state = expect_context::<AppState>();
     let caller = signed_in(&state).await?;
-    let (password, code) = (read_text("password", "Password", password)?, read_text("code", "Code", code)?);
-    mfa::disable(&state, &caller, &password, &code, address(&state)?).await
+    let (password, code) = confirm.read()?;
+    mfa::disable(&state, &caller, &password, &code, &device(&state)?).await
+}
+
+/// Replaces the recovery codes with ten new ones (shown once), with the password and a code. Every
+/// other session ends.
+#[server(prefix = "/api/fn", endpoint = "mfa-recovery-codes", input = Json, client = BearerClient)]
+pub async fn mfa_recovery_codes(confirm: PasswordCodeRequest) -> Result<Vec<String>, AppError> {
+    let state = expect_context::<AppState>();
+    let caller = signed_in(&state).await?;
+    let (password, code) = confirm.read()?;
+    mfa::regenerate_recovery_codes(&state, &caller, &password, &code, &device(&state)?).await
 }

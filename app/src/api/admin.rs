@@ -11,7 +11,7 @@ use crate::requests::Field;
 use crate::roles::Role;
 
 #[cfg(feature = "ssr")]
-use super::{address, signed_in};
+use super::{address, device, signed_in};
 #[cfg(feature = "ssr")]
 use crate::requests::Reader;
 #[cfg(feature = "ssr")]
@@ -55,7 +55,7 @@ pub async fn admin_set_disabled(user: Field<Uuid>, disabled: Field<bool>) -> Res
     let user = reader.required("user", "User", "a user id", user);
     let disabled = reader.required("disabled", "Disabled", "true or false", disabled);
     let (user, disabled) = reader.finish((user, disabled))?;
-    admin::set_disabled(&state, &caller, user, disabled, address(&state)?).await
+    admin::set_disabled(&state, &caller, user, disabled, &device(&state)?).await
 }
 
 /// Admin: the latest audit entries.
@@ -84,5 +84,5 @@ pub async fn admin_reset_mfa(user: Field<Uuid>) -> Result<AdminUser, AppError> {
     let mut reader = Reader::default();
     let user = reader.required("user", "User", "a user id", user);
     let user = reader.finish(user)?;
-    mfa::admin_reset(&state, &caller, user, address(&state)?).await
+    mfa::admin_reset(&state, &caller, user, &device(&state)?).await
 }

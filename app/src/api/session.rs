@@ -114,5 +114,5 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "sign-out-everywhere", input = Json, client = BearerClient)]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let state = expect_context::<AppState>();
-    signin::sign_out_everywhere(&state, &signed_in(&state).await?, address(&state)?).await
+    signin::sign_out_everywhere(&state, &signed_in(&state).await?, &device(&state)?).await
 }

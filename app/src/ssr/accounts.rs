@@ -19,9 +19,15 @@ use crate::requests::SignupRequest;
 use crate::roles::{Board, Role};
 use crate::validation::{FieldErrors, SignupForm, ValidSignup, validate_signup};
 
-/// Whether `actor` may give new accounts the `pm` or `admin` role under `policy`.
+/// Whether `actor` may give new accounts the `pm` or `admin` role under `policy`: an admin who may
+/// use admin powers now (not one who must set up two-factor sign-in first).
 pub fn may_choose_roles(policy: SignupPolicy, actor: Option<&AuthUser>) -> bool {
-    policy == SignupPolicy::Open || actor.is_some_and(|actor| actor.user.has(Role::Admin))
+    policy == SignupPolicy::Open || actor.is_some_and(acts_as_admin)
+}
+
+/// An admin who may use admin powers now (`REQUIRE_2FA_FOR_ADMINS` is met).
+fn acts_as_admin(actor: &AuthUser) -> bool {
+    actor.user.has(Role::Admin) && !actor.must_set_up_mfa
 }
 
 /// Creates an account on behalf of `actor` (none for a self-signup), applying the role policy and,
@@ -39,9 +45,13 @@ pub async fn sign_up(
     let (form, type_errors) = request.read();
     let signup = validate(&form, type_errors)?;
     if signup.roles.iter().any(|role| role.is_privileged()) && !may_choose_roles(state.signup, actor) {
+        // An admin kept from admin powers until they set up two-factor sign-in hears why.
+        if actor.is_some_and(|actor| actor.user.has(Role::Admin) && actor.must_set_up_mfa) {
+            return Err(AppError::MfaSetupRequired);
+        }
         return Err(AppError::RoleNotAllowed);
     }
-    let by_admin = actor.is_some_and(|actor| actor.user.has(Role::Admin));
+    let by_admin = actor.is_some_and(acts_as_admin);
     if !by_admin {
         // Counted whatever the outcome, a taken username included: the limit also bounds how fast
         // one address can probe which usernames exist.

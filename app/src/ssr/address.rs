@@ -1,11 +1,14 @@
 //! The client's address, for throttling and the audit log.
 //!
 //! It is the socket's peer address. `X-Forwarded-For` is only believed when the peer is inside one
-//! of the configured trusted proxy ranges (`TRUSTED_PROXIES`), and then the right-most address that
-//! is not itself a trusted proxy is taken: anything further left was written by the client and
-//! proves nothing.
+//! of the configured trusted proxy ranges (`TRUSTED_PROXIES`). Its hops are then walked from the
+//! right: each trusted proxy vouches for the hop to its left, and the first hop that is not a
+//! trusted proxy is the client. Hops may carry a port (`203.0.113.9:4711`, `[2001:db8::1]:443`).
+//! A hop that is not an address (`unknown`, garbage) ends the walk: the client is then the last
+//! address that could be believed, and nothing a client wrote further left is ever used.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::str::FromStr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use http::request::Parts;
@@ -42,16 +45,37 @@ pub fn client_address(parts: &Parts, trusted_proxies: &[IpNet]) -> IpAddr {
     if !trusted(&peer) {
         return peer;
     }
-    let forwarded: Vec<IpAddr> = parts
+    // Header lines in order, each split into hops; a line that is not text is one unreadable hop.
+    let hops: Vec<Option<&str>> = parts
         .headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
-        .map(|hop| hop.to_canonical())
+        .flat_map(|value| match value.to_str() {
+            Ok(text) => text.split(',').map(Some).collect::<Vec<_>>(),
+            Err(_) => vec![None],
+        })
         .collect();
-    forwarded.into_iter().rev().find(|hop| !trusted(hop)).unwrap_or(peer)
+    let mut believed = peer;
+    for hop in hops.into_iter().rev() {
+        let Some(address) = hop.and_then(parse_hop) else {
+            return believed;
+        };
+        if !trusted(&address) {
+            return address;
+        }
+        believed = address;
+    }
+    believed
+}
+
+/// One `X-Forwarded-For` hop: an address, with or without a port (`[v6]:port` for IPv6).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    let address = IpAddr::from_str(hop)
+        .ok()
+        .or_else(|| SocketAddr::from_str(hop).ok().map(|socket| socket.ip()))
+        .or_else(|| hop.strip_prefix('[')?.strip_suffix(']')?.parse().ok())?;
+    Some(address.to_canonical())
 }
 
 /// The address an attempt is throttled under: IPv4 addresses as they are, IPv6 addresses by their
@@ -101,6 +125,29 @@ mod tests {
         assert_eq!(client_address(&request, &proxies), ip("198.51.100.7"));
         // Nothing usable forwarded: the proxy itself.
         assert_eq!(client_address(&parts("10.0.0.1", Some("garbage")), &proxies), ip("10.0.0.1"));
+    }
+
+    #[test]
+    fn hops_with_ports_are_read() {
+        let proxies = [net("10.0.0.1/32"), net("10.0.0.2/32")];
+        let request = parts("10.0.0.1", Some("198.51.100.7:4711, 10.0.0.2:80"));
+        assert_eq!(client_address(&request, &proxies), ip("198.51.100.7"));
+        let request = parts("10.0.0.1", Some("[2001:db8::5]:443"));
+        assert_eq!(client_address(&request, &proxies), ip("2001:db8::5"));
+        let request = parts("10.0.0.1", Some("[2001:db8::6]"));
+        assert_eq!(client_address(&request, &proxies), ip("2001:db8::6"));
+    }
+
+    #[test]
+    fn an_unreadable_hop_ends_the_walk_at_the_last_believable_address() {
+        let proxies = [net("10.0.0.1/32"), net("10.0.0.2/32")];
+        // `unknown` between the client's own claim and the proxies: nothing left of it is used.
+        let request = parts("10.0.0.1", Some("6.6.6.6, unknown, 10.0.0.2"));
+        assert_eq!(client_address(&request, &proxies), ip("10.0.0.2"));
+        let request = parts("10.0.0.1", Some("6.6.6.6, garbage"));
+        assert_eq!(client_address(&request, &proxies), ip("10.0.0.1"));
+        let request = parts("10.0.0.1", Some("6.6.6.6, 1.2.3.4:99999"));
+        assert_eq!(client_address(&request, &proxies), ip("10.0.0.1"));
     }
 
     #[test]

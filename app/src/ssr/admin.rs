@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use super::audit::{self, Event};
 use super::auth::AuthUser;
-use super::sessions;
+use super::lifecycle::{self, Change, Changed};
+use super::sessions::Device;
 use super::state::AppState;
 use super::users;
 use crate::error::{AppError, Result};
@@ -109,7 +110,8 @@ pub async fn set_role(
     Ok(after.into())
 }
 
-/// Disables (`disabled = true`) or enables the account `target`. Disabling ends its sessions.
+/// Disables (`disabled = true`) or enables the account `target`. Disabling is a credential change:
+/// it ends every session and voids every mailed link and pending challenge of the account.
 ///
 /// # Errors
 /// `Forbidden` for a non-admin (checked again under the lock); `NotFound`; `LastAdmin` when it
@@ -119,7 +121,7 @@ pub async fn set_disabled(
     caller: &AuthUser,
     target: Uuid,
     disabled: bool,
-    address: IpAddr,
+    device: &Device,
 ) -> Result<AdminUser> {
     caller.require(Board::Admin)?;
     let mut tx = locked(state, caller).await?;
@@ -132,10 +134,15 @@ pub async fn set_disabled(
     }
     users::set_disabled(&mut tx, target, disabled).await?;
     if disabled {
-        sessions::end_all(&mut *tx, target, None, "account disabled").await?;
+        let changed = Changed { user: &before.user, by: Some(&caller.user), device, session: None };
+        lifecycle::record(&mut tx, &state.mailer, Change::AccountDisabled, changed).await?;
+    } else {
+        let mut event = Event::new(AuditEvent::AccountEnabled).by(&caller.user).on(&before.user);
+        if let Some(address) = device.address {
+            event = event.from(address);
+        }
+        event.record(&mut *tx).await?;
     }
-    let kind = if disabled { AuditEvent::AccountDisabled } else { AuditEvent::AccountEnabled };
-    Event::new(kind).by(&caller.user).on(&before.user).from(address).record(&mut *tx).await?;
     let after = users::find(&mut *tx, target).await?;
     tx.commit().await?;
     Ok(after.into())

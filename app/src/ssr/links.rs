@@ -3,6 +3,11 @@
 //! A link carries 256 random bits (64 hexadecimal characters). Only their SHA-256 is stored, so a
 //! copy of the database cannot be turned into working links. A link works once, until it expires,
 //! and issuing a new one of the same purpose voids the account's older ones.
+//!
+//! A link is issued under the account's security stamp and works only while the stamp holds: any
+//! credential change ([`lifecycle`](super::lifecycle)) voids every outstanding link, whatever its
+//! purpose. A link records the address it was mailed to, and one that must reach the owner (a
+//! password reset) stops working once the account's address is another.
 
 use std::time::Duration;
 
@@ -10,7 +15,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use super::throttle::hex;
+use super::secrets::hex;
 use crate::error::Result;
 
 /// What a link is for (the PostgreSQL enum `account_token_purpose`).
@@ -35,7 +40,7 @@ pub struct Followed {
     pub user: Uuid,
     /// Why.
     pub purpose: Purpose,
-    /// The address it verifies, for the email purposes.
+    /// The address it was mailed to (and verifies, for the email purposes).
     pub email: Option<String>,
 }
 
@@ -48,8 +53,8 @@ pub fn well_formed(token: &str) -> bool {
     token.len() == TOKEN_CHARS && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Issues a link for `user`, voiding the older ones of the same purpose; returns the token to put
-/// in the mail (the only copy).
+/// Issues a link for `user`, mailed to `email`, voiding the older ones of the same purpose; returns
+/// the token to put in the mail (the only copy).
 ///
 /// # Errors
 /// `Internal` when the database fails.
@@ -70,8 +75,8 @@ pub async fn issue(
     let token = hex(&rand::random::<[u8; 32]>());
     sqlx::query!(
         r#"
-        insert into account_tokens (user_id, purpose, token_hash, email, expires_at)
-        values ($1, $2, $3, $4, now() + make_interval(secs => $5))
+        insert into account_tokens (user_id, purpose, token_hash, email, expires_at, stamp)
+        select $1, $2, $3, $4, now() + make_interval(secs => $5), security_stamp from users where id = $1
         "#,
         user,
         purpose as Purpose,
@@ -93,7 +98,9 @@ pub enum Follow {
     UseUp,
 }
 
-/// The live link `token` of one of `purposes`, looked at or used up as `how` says.
+/// The live link `token` of one of `purposes`, looked at or used up as `how` says. Live: not used,
+/// not expired, issued under the account's current security stamp, and, for a password reset,
+/// mailed to the account's current address.
 ///
 /// # Errors
 /// `Internal` when the database fails.
@@ -113,8 +120,11 @@ pub async fn follow(
             sqlx::query_as!(
                 Followed,
                 r#"
-                select user_id as "user", purpose as "purpose: Purpose", email from account_tokens
-                where token_hash = $1 and purpose = any($2) and used_at is null and expires_at > now()
+                select t.user_id as "user", t.purpose as "purpose: Purpose", t.email
+                from account_tokens t join users u on u.id = t.user_id
+                where t.token_hash = $1 and t.purpose = any($2) and t.used_at is null and t.expires_at > now()
+                  and t.stamp = u.security_stamp
+                  and (t.purpose <> 'password_reset' or lower(t.email) = lower(u.email))
                 "#,
                 token_hash,
                 purposes as &[Purpose],
@@ -126,9 +136,12 @@ pub async fn follow(
             sqlx::query_as!(
                 Followed,
                 r#"
-                update account_tokens set used_at = now()
-                where token_hash = $1 and purpose = any($2) and used_at is null and expires_at > now()
-                returning user_id as "user", purpose as "purpose: Purpose", email
+                update account_tokens t set used_at = now()
+                from users u
+                where u.id = t.user_id and t.token_hash = $1 and t.purpose = any($2) and t.used_at is null
+                  and t.expires_at > now() and t.stamp = u.security_stamp
+                  and (t.purpose <> 'password_reset' or lower(t.email) = lower(u.email))
+                returning t.user_id as "user", t.purpose as "purpose: Purpose", t.email
                 "#,
                 token_hash,
                 purposes as &[Purpose],
@@ -140,16 +153,21 @@ pub async fn follow(
     Ok(followed)
 }
 
-/// Deletes links (and second-factor challenges) a day past their expiry; returns how many.
+/// Deletes links (and second-factor challenges) a day past their expiry or their use; returns how
+/// many.
 ///
 /// # Errors
 /// `Internal` when the database fails.
 pub async fn purge(pool: &sqlx::PgPool) -> Result<u64> {
-    let links = sqlx::query!("delete from account_tokens where expires_at < now() - interval '1 day'")
+    let links = sqlx::query!(
+        "delete from account_tokens where least(expires_at, coalesce(used_at, expires_at)) < now() - interval '1 day'"
+    )
         .execute(pool)
         .await?
         .rows_affected();
-    let challenges = sqlx::query!("delete from mfa_challenges where expires_at < now() - interval '1 day'")
+    let challenges = sqlx::query!(
+        "delete from mfa_challenges where least(expires_at, coalesce(used_at, expires_at)) < now() - interval '1 day'"
+    )
         .execute(pool)
         .await?
         .rows_affected();

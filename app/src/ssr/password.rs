@@ -8,6 +8,7 @@
 //! bcrypt reads at most 72 bytes. Longer passwords are refused at sign-up and never match at
 //! sign-in, so no password is ever silently cut to a prefix.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::Semaphore;
@@ -26,6 +27,8 @@ pub struct PasswordHasher {
     /// A real hash of a random password at `cost`, verified when the account does not exist so an
     /// unknown username costs the same time as a wrong password.
     dummy_hash: Arc<OnceLock<String>>,
+    /// bcrypt runs so far (hashes and verifies): what "answered before any hash" is checked with.
+    runs: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -46,7 +49,12 @@ impl PasswordHasher {
         // needs it before it is ready waits for it (OnceLock blocks concurrent initialisers).
         let warm = Arc::clone(&dummy_hash);
         std::thread::spawn(move || warm.get_or_init(|| dummy_hash_at(cost)).len());
-        Ok(PasswordHasher { cost, permits: Arc::new(Semaphore::new(parallelism.max(1))), dummy_hash })
+        Ok(PasswordHasher {
+            cost,
+            permits: Arc::new(Semaphore::new(parallelism.max(1))),
+            dummy_hash,
+            runs: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     /// Hashes `password` with a fresh salt.
@@ -88,6 +96,11 @@ impl PasswordHasher {
         self.run(move || bcrypt::verify(password, dummy.get_or_init(|| dummy_hash_at(cost)))).await.map(drop)
     }
 
+    /// How many bcrypt hashes and verifies this hasher has run (metric `bcrypt_runs_total` too).
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
@@ -96,6 +109,8 @@ impl PasswordHasher {
         let queued = std::time::Instant::now();
         let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal)?;
         metrics::histogram!("bcrypt_queue_wait_seconds").record(queued.elapsed().as_secs_f64());
+        self.runs.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("bcrypt_runs_total").increment(1);
         match tokio::task::spawn_blocking(work).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => {
@@ -128,6 +143,10 @@ mod tests {
         assert!(!hasher.verify("wrong horse".into(), hash).await.unwrap());
         assert!(!hasher.verify("x".into(), "not a hash".into()).await.unwrap());
         hasher.verify_dummy("anything".into()).await.unwrap();
+        assert_eq!(hasher.runs(), 5);
+        // Over-long passwords are answered without bcrypt.
+        assert!(!hasher.verify("x".repeat(73), "irrelevant".into()).await.unwrap());
+        assert_eq!(hasher.runs(), 5);
     }
 
     #[test]

@@ -7,10 +7,12 @@ use std::net::IpAddr;
 use super::admin;
 use super::audit::Event;
 use super::auth::AuthUser;
+use super::lifecycle::{self, Change, Changed};
 use super::policy::common_password_error;
+use super::sessions::{self, Device};
 use super::state::AppState;
 use super::throttle::{Scope, Slot, ThrottleKey};
-use super::{sessions, users};
+use super::users;
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, PasswordChange, PublicUser, Session};
 use crate::requests::{PasswordChangeRequest, PasswordRequest, ProfileRequest, Reader};
@@ -18,6 +20,9 @@ use crate::roles::Role;
 use crate::validation::{
     FieldErrors, name_error, password_error, password_matches_identity, signin_password_error,
 };
+
+/// Identical events of one owner within this window fold into one audit entry.
+const AUDIT_FOLD_WINDOW: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 /// How a password check is audited: at a password change, or for another change.
 #[derive(Debug, Clone, Copy)]
@@ -71,29 +76,41 @@ async fn checked(
     }
     let key = ThrottleKey::account(user.id);
     let event = |kind| Event::new(kind).by(user).on(user).from(address);
-    if let Slot::Refused { retry_after } =
-        state.throttle.take(&state.pool, Scope::Signin, &key, address).await?
-    {
-        let window = state.throttle.signin.window;
-        event(check.throttled()).folded(key.as_str(), window).record(&state.pool).await?;
-        return Err(AppError::TooManyAttempts { retry_after });
-    }
+    let slot = match state.throttle.take(&state.pool, Scope::Signin, &key, address).await? {
+        Slot::Taken(slot) => slot,
+        Slot::Refused { retry_after } => {
+            let window = state.throttle.signin.window;
+            event(check.throttled()).folded(key.as_str(), window).record(&state.pool).await?;
+            return Err(AppError::TooManyAttempts { retry_after });
+        }
+    };
     // Over-long cannot be right (no such password is stored): counted like any wrong one, unhashed.
     let right = signin_password_error(password).is_none() && {
-        let hash = users::password_hash(&state.pool, user.id).await?;
-        state.hasher.verify(password.to_owned(), hash).await?
+        let verified = async {
+            let hash = users::password_hash(&state.pool, user.id).await?;
+            state.hasher.verify(password.to_owned(), hash).await
+        };
+        match verified.await {
+            Ok(right) => right,
+            Err(err) => {
+                state.throttle.failed(&state.pool, slot).await?;
+                return Err(err);
+            }
+        }
     };
     if right {
-        state.throttle.forgive(&state.pool, Scope::Signin, &key, address).await
+        state.throttle.succeeded(&state.pool, Scope::Signin, &key, address, slot).await
     } else {
         // The slot stays: it is this failure's record.
+        state.throttle.failed(&state.pool, slot).await?;
         event(check.failed()).record(&state.pool).await?;
         Err(AppError::invalid_field(field, "The current password is not right."))
     }
 }
 
-/// Changes the caller's password after checking the current one, ends every other session and
-/// returns fresh tokens for this one.
+/// Changes the caller's password after checking the current one, ends every other session (and
+/// voids every mailed link and pending challenge), mails a notice and returns fresh tokens for
+/// this session.
 ///
 /// # Errors
 /// `Validation` naming `currentPassword` (wrong) and/or `newPassword` (too weak), both at once;
@@ -102,8 +119,9 @@ pub async fn change_password(
     state: &AppState,
     caller: &AuthUser,
     request: PasswordChangeRequest,
-    address: IpAddr,
+    device: &Device,
 ) -> Result<Session> {
+    let address = device.address.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     let change = request.read()?;
     let user = &caller.user;
     let weak = new_password_problem(&change, user);
@@ -124,9 +142,10 @@ pub async fn change_password(
     let new_hash = state.hasher.hash(change.new_password.clone()).await?;
     let mut tx = state.pool.begin().await?;
     let version = users::set_password(&mut *tx, user.id, &new_hash).await?;
-    sessions::end_all(&mut *tx, user.id, Some(caller.session()), "password changed").await?;
-    Event::new(AuditEvent::PasswordChanged).by(user).on(user).from(address).record(&mut *tx).await?;
+    let changed = Changed { user, by: None, device, session: Some(caller.session()) };
+    lifecycle::record(&mut tx, &state.mailer, Change::PasswordChanged, changed).await?;
     tx.commit().await?;
+    state.mailer.wake();
     sessions::reissue(state, user.clone(), version, caller.session()).await
 }
 
@@ -160,11 +179,13 @@ pub async fn update(
     let name = name.trim();
     let user = &caller.user;
     users::set_name(&state.pool, user.id, name).await?;
+    // One entry per owner and hour, however many edits: a flood of edits must not bury the log.
     Event::new(AuditEvent::ProfileUpdated)
         .by(user)
         .on(user)
         .from(address)
         .detail("name")
+        .folded(&user.id.to_string(), AUDIT_FOLD_WINDOW)
         .record(&state.pool)
         .await?;
     Ok(PublicUser { name: name.to_owned(), ..user.clone() })

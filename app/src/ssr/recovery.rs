@@ -11,12 +11,14 @@ use uuid::Uuid;
 
 use super::audit::Event;
 use super::auth::AuthUser;
+use super::lifecycle::{self, Change, Changed};
 use super::links::{self, Follow, Purpose};
 use super::mail::templates;
 use super::policy::common_password_error;
+use super::sessions::Device;
 use super::state::AppState;
 use super::throttle::{Scope, Slot, ThrottleKey};
-use super::{sessions, users};
+use super::users;
 use crate::error::{AppError, Result};
 use crate::model::AuditEvent;
 use crate::requests::{Field, PasswordResetRequest, Reader};
@@ -90,7 +92,9 @@ async fn send_reset(state: &AppState, user: Uuid, by: Option<&AuthUser>, address
     let mut tx = state.pool.begin().await?;
     let account = users::find(&mut *tx, user).await?;
     let ttl = state.recovery.reset_ttl;
-    let token = links::issue(&mut tx, user, Purpose::PasswordReset, None, ttl).await?;
+    // Bound to the address it goes to: once the account moves elsewhere, the link is void.
+    let email = account.user.email.as_str();
+    let token = links::issue(&mut tx, user, Purpose::PasswordReset, Some(email), ttl).await?;
     let link = state.mailer.link(&format!("/reset-password?token={token}"));
     let mail = templates::password_reset(&account.user.email, &account.user.name, &link, ttl);
     state.mailer.enqueue(&mut *tx, Some(user), &mail).await?;
@@ -105,13 +109,14 @@ async fn send_reset(state: &AppState, user: Uuid, by: Option<&AuthUser>, address
 }
 
 /// `POST /api/auth/password/reset`: sets a new password with a link's token. Every session of the
-/// account ends, failed sign-ins against it are forgotten, and the address counts as verified (the
-/// link came to it).
+/// account ends, every other mailed link and pending challenge is void, failed sign-ins against it
+/// are forgotten (not failed codes: only a right code forgives those), the address counts as
+/// verified (the link came to it), and a notice is mailed.
 ///
 /// # Errors
-/// `Validation` naming `newPassword` (the password policy); `InvalidToken` for an unknown, used or
-/// expired link; `Internal`.
-pub async fn reset_password(state: &AppState, request: PasswordResetRequest, address: IpAddr) -> Result<()> {
+/// `Validation` naming `newPassword` (the password policy); `InvalidToken` for an unknown, used,
+/// expired or void link; `Internal`.
+pub async fn reset_password(state: &AppState, request: PasswordResetRequest, device: &Device) -> Result<()> {
     let (token, new_password) = request.read()?;
     if let Some(message) = password_error(&new_password) {
         return Err(AppError::invalid_field("newPassword", message));
@@ -133,10 +138,11 @@ pub async fn reset_password(state: &AppState, request: PasswordResetRequest, add
         return Err(AppError::InvalidToken);
     }
     users::set_password(&mut *tx, account.user.id, &hash).await?;
-    sessions::end_all(&mut *tx, account.user.id, None, "password reset").await?;
     users::mark_email_verified(&mut *tx, account.user.id, &account.user.email).await?;
-    Event::new(AuditEvent::PasswordReset).on(&account.user).from(address).record(&mut *tx).await?;
+    let changed = Changed { user: &account.user, by: None, device, session: None };
+    lifecycle::record(&mut tx, &state.mailer, Change::PasswordReset, changed).await?;
     tx.commit().await?;
+    state.mailer.wake();
     state.throttle.forgive_key(&state.pool, Scope::Signin, &ThrottleKey::account(account.user.id)).await?;
     Ok(())
 }

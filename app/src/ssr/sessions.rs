@@ -1,10 +1,15 @@
 //! Sessions as rows: every sign-in is one, with the device it came from; access tokens name it,
 //! refresh tokens renew it, and ending it ends all of its tokens at once.
 //!
-//! Refresh tokens rotate: each refresh spends the token presented and hands out a new one. A spent
-//! token presented again is either a second tab that refreshed at the same moment (honoured within
-//! `REFRESH_REUSE_GRACE_SECS` of the spending, as Supabase does) or a stolen copy: after the grace it
-//! ends the whole session, the thief's tokens and the owner's alike.
+//! A session's refresh tokens form one chain. A refresh token is the session's id, a generation
+//! number and a MAC over both (and a random seed of the session) under a key derived from the
+//! server key: nothing stored is a token, and a copy of the database alone cannot make one. Each
+//! refresh spends the generation presented and hands out the next. Presenting the previous
+//! generation again within `REFRESH_REUSE_GRACE_SECS` (two tabs that refreshed at the same moment)
+//! is answered with the same next token, minting nothing, so a chain never forks. Presenting any
+//! older generation, however long ago it was spent, is taken as theft: the whole session ends, the
+//! thief's tokens and the owner's alike. Sessions end for good at `SESSION_MAX_LIFETIME_SECS`, and
+//! each may refresh at most `REFRESH_MAX_PER_HOUR` times an hour.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -15,26 +20,38 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::audit::Event;
+use super::secrets::{ServerKey, constant_time_eq, hex, unhex};
 use super::state::AppState;
-use super::throttle::hex;
 use super::users::{self, Account};
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, PublicUser, Session, SessionInfo};
 
 /// Longest user agent kept (the column allows 300).
 const USER_AGENT_MAX_CHARS: usize = 300;
-/// Length of a refresh token, in characters (256 random bits in hexadecimal).
-const REFRESH_TOKEN_CHARS: usize = 64;
+/// Bytes of the MAC in a refresh token.
+const MAC_BYTES: usize = 12;
+/// The server key's purpose for refresh-token MACs.
+const MAC_PURPOSE: &str = "refresh-token/v1";
+/// Length of a session's random seed.
+const SEED_BYTES: usize = 16;
+/// How long the per-session refresh count runs before it starts again.
+const REFRESH_WINDOW: Duration = Duration::from_secs(60 * 60);
 
-/// How long sessions live.
+/// How long sessions live, and how often they may be refreshed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionSettings {
-    /// `REFRESH_TTL_SECS`: a refresh token's life without "keep me signed in" (default 1 day).
+    /// `REFRESH_TTL_SECS`: how long a session lives unused without "keep me signed in" (default 1
+    /// day); also its absolute lifetime.
     pub refresh_ttl: Duration,
-    /// `REMEMBER_TTL_SECS`: with it (default 30 days).
+    /// `REMEMBER_TTL_SECS`: how long it lives unused with it (default 30 days).
     pub remember_ttl: Duration,
-    /// `REFRESH_REUSE_GRACE_SECS`: how long a just-spent refresh token is still honoured (10 s).
+    /// `SESSION_MAX_LIFETIME_SECS`: the absolute lifetime of a session with "keep me signed in",
+    /// however often it is refreshed (default 90 days).
+    pub max_lifetime: Duration,
+    /// `REFRESH_REUSE_GRACE_SECS`: how long the previous refresh token is still answered (10 s).
     pub reuse_grace: Duration,
+    /// `REFRESH_MAX_PER_HOUR`: refreshes one session may make in an hour (default 60).
+    pub max_refreshes_per_hour: u32,
 }
 
 impl Default for SessionSettings {
@@ -42,7 +59,9 @@ impl Default for SessionSettings {
         SessionSettings {
             refresh_ttl: Duration::from_secs(24 * 60 * 60),
             remember_ttl: Duration::from_secs(30 * 24 * 60 * 60),
+            max_lifetime: Duration::from_secs(90 * 24 * 60 * 60),
             reuse_grace: Duration::from_secs(10),
+            max_refreshes_per_hour: 60,
         }
     }
 }
@@ -50,6 +69,11 @@ impl Default for SessionSettings {
 impl SessionSettings {
     fn ttl(&self, remember: bool) -> Duration {
         if remember { self.remember_ttl } else { self.refresh_ttl }
+    }
+
+    /// The absolute lifetime of a session: without "keep me signed in", its unused lifetime.
+    fn lifetime(&self, remember: bool) -> Duration {
+        if remember { self.max_lifetime.max(self.remember_ttl) } else { self.refresh_ttl }
     }
 }
 
@@ -88,15 +112,51 @@ impl Device {
     }
 }
 
-fn hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+/// A refresh token, read: which session, which generation, and its MAC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RefreshToken {
+    session: Uuid,
+    generation: i32,
+    mac: [u8; MAC_BYTES],
 }
 
-/// A fresh refresh token and its hash.
-fn new_refresh_token() -> (String, Vec<u8>) {
-    let token = hex(&rand::random::<[u8; 32]>());
-    let hashed = hash(&token);
-    (token, hashed)
+impl RefreshToken {
+    /// The token of `generation` in `session`, whose seed is `seed`.
+    fn new(key: &ServerKey, session: Uuid, generation: i32, seed: &[u8]) -> Self {
+        RefreshToken { session, generation, mac: mac(key, session, generation, seed) }
+    }
+
+    /// The token as the client holds it: 64 hexadecimal characters.
+    fn encode(&self) -> String {
+        let mut bytes = Vec::with_capacity(32);
+        bytes.extend_from_slice(self.session.as_bytes());
+        bytes.extend_from_slice(&self.generation.to_be_bytes());
+        bytes.extend_from_slice(&self.mac);
+        hex(&bytes)
+    }
+
+    /// Reads a token of the chain format; `None` for anything else.
+    fn decode(token: &str) -> Option<Self> {
+        let bytes = unhex(token).filter(|bytes| bytes.len() == 32)?;
+        let session = Uuid::from_slice(&bytes[..16]).ok()?;
+        let generation = i32::from_be_bytes(bytes[16..20].try_into().ok()?);
+        let mac = bytes[20..].try_into().ok()?;
+        Some(RefreshToken { session, generation, mac })
+    }
+
+    /// Whether the MAC is right for `seed`.
+    fn is_authentic(&self, key: &ServerKey, seed: &[u8]) -> bool {
+        constant_time_eq(&self.mac, &mac(key, self.session, self.generation, seed))
+    }
+}
+
+fn mac(key: &ServerKey, session: Uuid, generation: i32, seed: &[u8]) -> [u8; MAC_BYTES] {
+    let full = key.mac(MAC_PURPOSE, &[session.as_bytes(), &generation.to_be_bytes(), seed]);
+    full[..MAC_BYTES].try_into().expect("a SHA-256 MAC is longer")
+}
+
+fn sha256(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
 }
 
 /// Starts a session for `account` and returns what the client gets: an access token, a refresh
@@ -105,106 +165,177 @@ fn new_refresh_token() -> (String, Vec<u8>) {
 /// # Errors
 /// `Internal` when the database fails or a token cannot be signed.
 pub async fn start(state: &AppState, account: Account, remember: bool, device: &Device) -> Result<Session> {
-    let ttl = state.sessions.ttl(remember);
-    let (refresh, refresh_hash) = new_refresh_token();
-    // One statement: the session and its first refresh token exist together or not at all.
-    let session = sqlx::query_scalar!(
+    let settings = state.sessions;
+    let seed: [u8; SEED_BYTES] = rand::random();
+    let row = sqlx::query!(
         r#"
-        with session as (
-            insert into sessions (user_id, expires_at, remember, user_agent, address)
-            values ($1, now() + make_interval(secs => $2), $3, $4, $5)
-            returning id
-        )
-        insert into refresh_tokens (hash, session_id) select $6, id from session
-        returning session_id
+        insert into sessions (user_id, expires_at, max_expires_at, remember, user_agent, address, refresh_seed)
+        values ($1, now() + make_interval(secs => least($2::float8, $3::float8)),
+                now() + make_interval(secs => $3::float8), $4, $5, $6, $7)
+        returning id, extract(epoch from expires_at - now())::float8 as "lives_for!"
         "#,
         account.user.id,
-        ttl.as_secs_f64(),
+        settings.ttl(remember).as_secs_f64(),
+        settings.lifetime(remember).as_secs_f64(),
         remember,
         device.user_agent,
         device.address as Option<IpAddr>,
-        refresh_hash,
+        &seed[..],
     )
     .fetch_one(&state.pool)
     .await?;
-    issue(state, account.user, account.token_version, session, refresh, ttl)
+    let refresh = RefreshToken::new(&state.key, row.id, 0, &seed);
+    issue(state, account.user, account.token_version, refresh, row.lives_for)
 }
 
-async fn insert_refresh(conn: &mut PgConnection, session: Uuid, refresh_hash: &[u8]) -> Result<()> {
-    sqlx::query!("insert into refresh_tokens (hash, session_id) values ($1, $2)", refresh_hash, session)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// The client's view of a session: a signed access token and the refresh token.
+/// The client's view of a session: a signed access token and the refresh token, which lives
+/// `lives_for` more seconds.
 fn issue(
     state: &AppState,
     user: PublicUser,
     version: i32,
-    session: Uuid,
-    refresh: String,
-    refresh_ttl: Duration,
+    refresh: RefreshToken,
+    lives_for: f64,
 ) -> Result<Session> {
-    let (access_token, claims) = state.tokens.issue(user.id, version, session)?;
+    let (access_token, claims) = state.tokens.issue(user.id, version, refresh.session)?;
     Ok(Session {
         access_token,
         token_type: "Bearer".to_owned(),
         expires_in: state.tokens.ttl().as_secs(),
         expires_at: claims.exp,
-        refresh_token: refresh,
-        refresh_expires_in: refresh_ttl.as_secs(),
+        refresh_token: refresh.encode(),
+        refresh_expires_in: lives_for.max(0.0) as u64,
         user,
     })
 }
 
 /// New tokens for the live session `session` (after a password change, which bumps the token
-/// version): its refresh tokens are replaced by a new one.
+/// version): the refresh chain moves on a generation, and the previous one is not honoured even
+/// within the grace (whoever holds it did not make the change).
 ///
 /// # Errors
-/// `Internal` when the database fails or a token cannot be signed.
+/// `Unauthorized` when the session has ended; `Internal` when the database fails or a token cannot
+/// be signed.
 pub async fn reissue(state: &AppState, user: PublicUser, version: i32, session: Uuid) -> Result<Session> {
-    let (refresh, refresh_hash) = new_refresh_token();
-    let mut tx = state.pool.begin().await?;
-    let remember = sqlx::query_scalar!("select remember from sessions where id = $1", session)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(AppError::session_ended)?;
-    sqlx::query!("delete from refresh_tokens where session_id = $1", session).execute(&mut *tx).await?;
-    insert_refresh(&mut tx, session, &refresh_hash).await?;
-    tx.commit().await?;
-    issue(state, user, version, session, refresh, state.sessions.ttl(remember))
+    let seed: [u8; SEED_BYTES] = rand::random();
+    let row = sqlx::query!(
+        r#"
+        update sessions
+        set refresh_generation = refresh_generation + 1, refresh_grace_until = null,
+            refresh_seed = coalesce(refresh_seed, $2)
+        where id = $1 and ended_at is null
+        returning refresh_generation, refresh_seed as "refresh_seed!",
+                  extract(epoch from expires_at - now())::float8 as "lives_for!"
+        "#,
+        session,
+        &seed[..],
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(AppError::session_ended)?;
+    let refresh = RefreshToken::new(&state.key, session, row.refresh_generation, &row.refresh_seed);
+    issue(state, user, version, refresh, row.lives_for)
 }
 
-/// `POST /api/auth/refresh`: trades a refresh token for a new access token and a new refresh token.
+/// How a presented refresh token stands to its session's chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// The live token: the chain moves on.
+    Current,
+    /// The one before it, within the grace: answered with the current token, nothing minted.
+    JustSpent,
+    /// Spent earlier: theft.
+    Spent,
+}
+
+/// A session row as a refresh reads it, locked.
+struct Locked {
+    id: Uuid,
+    user_id: Uuid,
+    remember: bool,
+    ended: bool,
+    expired: bool,
+    refresh_generation: i32,
+    refresh_seed: Option<Vec<u8>>,
+    in_grace: bool,
+    refresh_count: i32,
+    window_open: bool,
+    window_left: f64,
+}
+
+/// Reads and locks the session `id`, so two refreshes of one session are applied one after the
+/// other.
+async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<Locked>> {
+    Ok(sqlx::query_as!(
+        Locked,
+        r#"
+        select id, user_id, remember, ended_at is not null as "ended!", expires_at <= now() as "expired!",
+               refresh_generation, refresh_seed, coalesce(refresh_grace_until > now(), false) as "in_grace!",
+               refresh_count, refresh_window_start > now() - make_interval(secs => $2) as "window_open!",
+               extract(epoch from refresh_window_start + make_interval(secs => $2) - now())::float8
+                   as "window_left!"
+        from sessions where id = $1
+        for update
+        "#,
+        id,
+        REFRESH_WINDOW.as_secs_f64(),
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A refresh token issued before tokens formed a chain (stored by its hash): its session, locked,
+/// and whether the token was spent. Used up here when it was not.
+async fn legacy(conn: &mut PgConnection, token: &str) -> Result<Option<(Locked, bool)>> {
+    let Some(row) = sqlx::query!(
+        r#"select session_id, spent_at is not null as "spent!" from refresh_tokens where hash = $1"#,
+        sha256(token),
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let Some(session) = lock(conn, row.session_id).await? else {
+        return Ok(None);
+    };
+    if !row.spent {
+        sqlx::query!("update refresh_tokens set spent_at = now() where hash = $1", sha256(token))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(Some((session, row.spent)))
+}
+
+/// `POST /api/auth/refresh`: trades a refresh token for a new access token and the next refresh
+/// token.
 ///
 /// # Errors
 /// `Unauthorized` for an unknown token or an ended, expired or disabled account's session;
-/// `RefreshTokenReused` (and the session ends) for a token spent longer ago than the grace;
-/// `Internal`.
+/// `RefreshTokenReused` (and the session ends) for a spent token; `RateLimited` past the
+/// per-session limit; `Internal`.
 pub async fn refresh(state: &AppState, token: &str, address: IpAddr) -> Result<Session> {
-    if token.len() != REFRESH_TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let Some(presented) = RefreshToken::decode(token) else {
         return Err(AppError::session_ended());
-    }
+    };
     let mut tx = state.pool.begin().await?;
-    // The session row is locked, so two refreshes of one session are applied one after the other.
-    let Some(found) = sqlx::query!(
-        r#"
-        select s.id as session, s.user_id, s.remember, s.ended_at is not null as "ended!",
-               s.expires_at <= now() as "expired!",
-               t.spent_at is not null as "spent!",
-               coalesce(t.spent_at > now() - make_interval(secs => $2), false) as "in_grace!"
-        from refresh_tokens t join sessions s on s.id = t.session_id
-        where t.hash = $1
-        for update of s
-        "#,
-        hash(token),
-        state.sessions.reuse_grace.as_secs_f64(),
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
-        return Err(AppError::session_ended());
+    let chained = lock(&mut tx, presented.session).await?.filter(|found| {
+        found.refresh_seed.as_deref().is_some_and(|seed| presented.is_authentic(&state.key, seed))
+    });
+    let (found, standing) = match chained {
+        Some(found) => {
+            let standing = match found.refresh_generation - presented.generation {
+                0 => Standing::Current,
+                1 if found.in_grace => Standing::JustSpent,
+                gap if gap >= 1 => Standing::Spent,
+                _ => return Err(AppError::session_ended()),
+            };
+            (found, standing)
+        }
+        None => match legacy(&mut tx, token).await? {
+            Some((found, spent)) => (found, if spent { Standing::Spent } else { Standing::Current }),
+            None => return Err(AppError::session_ended()),
+        },
     };
     if found.ended {
         return Err(AppError::session_ended());
@@ -213,36 +344,57 @@ pub async fn refresh(state: &AppState, token: &str, address: IpAddr) -> Result<S
         return Err(AppError::token_expired());
     }
     let account = users::find(&mut *tx, found.user_id).await?;
-    if found.spent && !found.in_grace {
-        end_in(&mut tx, found.session, "refresh token reused").await?;
+    if standing == Standing::Spent {
+        end_in(&mut tx, found.id, "refresh token reused").await?;
         Event::new(AuditEvent::RefreshTokenReused).on(&account.user).from(address).record(&mut *tx).await?;
         tx.commit().await?;
-        tracing::warn!(user = %account.user.id, session = %found.session, "a spent refresh token was presented: session ended");
+        tracing::warn!(user = %account.user.id, session = %found.id, "a spent refresh token was presented: session ended");
         return Err(AppError::RefreshTokenReused);
     }
     if account.disabled {
         return Err(AppError::account_disabled_token());
     }
-    if !found.spent {
-        sqlx::query!("update refresh_tokens set spent_at = now() where hash = $1", hash(token))
-            .execute(&mut *tx)
+    let used = if found.window_open { found.refresh_count } else { 0 };
+    if used >= i32::try_from(state.sessions.max_refreshes_per_hour).unwrap_or(i32::MAX) {
+        drop(tx);
+        Event::new(AuditEvent::RefreshRefused)
+            .on(&account.user)
+            .from(address)
+            .detail("too many refreshes")
+            .folded(&found.id.to_string(), REFRESH_WINDOW)
+            .record(&state.pool)
             .await?;
+        let retry_after = found.window_left.ceil().max(1.0) as u64;
+        return Err(AppError::rate_limited("refreshes of this session", retry_after));
     }
-    let ttl = state.sessions.ttl(found.remember);
-    let (refresh, refresh_hash) = new_refresh_token();
-    insert_refresh(&mut tx, found.session, &refresh_hash).await?;
-    sqlx::query!(
+    let seed: [u8; SEED_BYTES] = rand::random();
+    let row = sqlx::query!(
         r#"
-        update sessions set last_seen_at = now(), expires_at = now() + make_interval(secs => $2)
+        update sessions
+        set refresh_generation = refresh_generation + $2,
+            refresh_grace_until = case when $2 = 1 then now() + make_interval(secs => $3)
+                                       else refresh_grace_until end,
+            expires_at = least(now() + make_interval(secs => $4), max_expires_at),
+            last_seen_at = now(),
+            refresh_seed = coalesce(refresh_seed, $5),
+            refresh_count = case when $6 then refresh_count + 1 else 1 end,
+            refresh_window_start = case when $6 then refresh_window_start else now() end
         where id = $1
+        returning refresh_generation, refresh_seed as "refresh_seed!",
+                  extract(epoch from expires_at - now())::float8 as "lives_for!"
         "#,
-        found.session,
-        ttl.as_secs_f64(),
+        found.id,
+        i32::from(standing == Standing::Current),
+        state.sessions.reuse_grace.as_secs_f64(),
+        state.sessions.ttl(found.remember).as_secs_f64(),
+        &seed[..],
+        found.window_open,
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    issue(state, account.user, account.token_version, found.session, refresh, ttl)
+    let refresh = RefreshToken::new(&state.key, found.id, row.refresh_generation, &row.refresh_seed);
+    issue(state, account.user, account.token_version, refresh, row.lives_for)
 }
 
 async fn end_in(conn: &mut PgConnection, session: Uuid, reason: &str) -> Result<()> {
@@ -321,8 +473,9 @@ pub async fn list(pool: &PgPool, user: Uuid, current: Uuid) -> Result<Vec<Sessio
     .await?)
 }
 
-/// Deletes sessions ended or expired more than a day ago (their refresh tokens go with them), and
-/// spent refresh tokens past any grace; returns how many rows went.
+/// Deletes sessions ended or expired more than a day ago; returns how many. Nothing else of a
+/// session is kept: its refresh chain lives in its row, so reuse is recognised for as long as the
+/// session lives (and the few refresh tokens from before the chain go with their session).
 ///
 /// # Errors
 /// `Internal` when the database fails.
@@ -336,9 +489,5 @@ pub async fn purge(pool: &PgPool) -> Result<u64> {
     .execute(pool)
     .await?
     .rows_affected();
-    let tokens = sqlx::query!("delete from refresh_tokens where spent_at < now() - interval '1 day'")
-        .execute(pool)
-        .await?
-        .rows_affected();
-    Ok(sessions + tokens)
+    Ok(sessions)
 }

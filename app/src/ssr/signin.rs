@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::audit::Event;
 use super::auth::AuthUser;
+use super::lifecycle::{self, Change, Changed};
 use super::sessions::{self, Device};
 use super::state::AppState;
 use super::throttle::{Scope, Slot, ThrottleKey};
@@ -46,30 +47,40 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
         .map_or_else(|| ThrottleKey::unknown_login(login), |user| ThrottleKey::account(user.id));
     let event = |kind| Event::new(kind).login(login).from(address).on_maybe(subject.as_ref());
 
-    if let Slot::Refused { retry_after } =
-        state.throttle.take(&state.pool, Scope::Signin, &key, address).await?
-    {
-        let window = state.throttle.signin.window;
-        event(AuditEvent::SigninThrottled).folded(key.as_str(), window).record(&state.pool).await?;
-        outcome("throttled");
-        return Err(AppError::TooManyAttempts { retry_after });
-    }
+    let slot = match state.throttle.take(&state.pool, Scope::Signin, &key, address).await? {
+        Slot::Taken(slot) => slot,
+        Slot::Refused { retry_after } => {
+            let window = state.throttle.signin.window;
+            event(AuditEvent::SigninThrottled).folded(key.as_str(), window).record(&state.pool).await?;
+            outcome("throttled");
+            return Err(AppError::TooManyAttempts { retry_after });
+        }
+    };
     if let Some(fields) = too_long {
+        state.throttle.failed(&state.pool, slot).await?;
         event(AuditEvent::SigninFailed).detail("input too long").record(&state.pool).await?;
         outcome("invalid_input");
         return Err(fields.into());
     }
-    let matches = match &credentials {
-        Some(found) => state.hasher.verify(password.to_owned(), found.password_hash.clone()).await?,
-        None => state.hasher.verify_dummy(password.to_owned()).await.map(|()| false)?,
+    let checked = match &credentials {
+        Some(found) => state.hasher.verify(password.to_owned(), found.password_hash.clone()).await,
+        None => state.hasher.verify_dummy(password.to_owned()).await.map(|()| false),
+    };
+    let matches = match checked {
+        Ok(matches) => matches,
+        Err(err) => {
+            state.throttle.failed(&state.pool, slot).await?;
+            return Err(err);
+        }
     };
     let Some(account) = credentials.filter(|_| matches).map(|found| found.account) else {
         // The slot stays: it is this failure's record.
+        state.throttle.failed(&state.pool, slot).await?;
         event(AuditEvent::SigninFailed).record(&state.pool).await?;
         outcome("invalid_credentials");
         return Err(AppError::InvalidCredentials);
     };
-    state.throttle.forgive(&state.pool, Scope::Signin, &key, address).await?;
+    state.throttle.succeeded(&state.pool, Scope::Signin, &key, address, slot).await?;
     if account.disabled {
         event(AuditEvent::SigninFailed).detail("account disabled").record(&state.pool).await?;
         outcome("account_disabled");
@@ -110,19 +121,18 @@ pub async fn sign_out(state: &AppState, caller: &AuthUser, address: IpAddr) -> R
         .await
 }
 
-/// Ends every session of the caller, this one included.
+/// Ends every session of the caller, this one included, and voids every mailed link and pending
+/// challenge of the account.
 ///
 /// # Errors
 /// `Internal` when the database fails.
-pub async fn sign_out_everywhere(state: &AppState, caller: &AuthUser, address: IpAddr) -> Result<()> {
-    sessions::end_all(&state.pool, caller.user.id, None, "signed out everywhere").await?;
-    users::bump_token_version(&state.pool, caller.user.id).await?;
-    Event::new(AuditEvent::SignedOutEverywhere)
-        .by(&caller.user)
-        .on(&caller.user)
-        .from(address)
-        .record(&state.pool)
-        .await
+pub async fn sign_out_everywhere(state: &AppState, caller: &AuthUser, device: &Device) -> Result<()> {
+    let mut tx = state.pool.begin().await?;
+    users::bump_token_version(&mut *tx, caller.user.id).await?;
+    let changed = Changed { user: &caller.user, by: None, device, session: None };
+    lifecycle::record(&mut tx, &state.mailer, Change::SignedOutEverywhere, changed).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Ends every session of the caller but this one.
@@ -133,11 +143,13 @@ pub async fn sign_out_others(state: &AppState, caller: &AuthUser, address: IpAdd
     let ended =
         sessions::end_all(&state.pool, caller.user.id, Some(caller.session()), "signed out elsewhere")
             .await?;
+    // Folded per owner and hour: repeating it must not bury the log.
     Event::new(AuditEvent::SessionEnded)
         .by(&caller.user)
         .on(&caller.user)
         .from(address)
-        .detail(format!("{ended} other session(s)"))
+        .detail("the other sessions")
+        .folded(&caller.user.id.to_string(), std::time::Duration::from_secs(60 * 60))
         .record(&state.pool)
         .await?;
     Ok(ended)

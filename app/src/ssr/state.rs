@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use super::mail::Mailer;
 use super::mfa::MfaSettings;
 use super::password::PasswordHasher;
+use super::secrets::ServerKey;
 use super::sessions::SessionSettings;
 use super::throttle::Throttle;
 use super::tokens::TokenKeys;
@@ -38,8 +39,10 @@ pub struct AppState {
     pub recovery: Recovery,
     /// How long sessions and their refresh tokens live.
     pub sessions: SessionSettings,
-    /// The two-factor secrets' key and the admin policy.
+    /// The two-factor admin policy.
     pub mfa: MfaSettings,
+    /// The server key (`ENCRYPTION_KEY`): seals secrets at rest, keys refresh-token MACs.
+    pub key: ServerKey,
 }
 
 /// Settings of the mailed links.
@@ -63,14 +66,22 @@ impl Default for Recovery {
     }
 }
 
-/// The deployment profile (`APP_ENV`), as far as request handling cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The deployment profile (`APP_ENV`) and the HTTP limits, as far as request handling cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Profile {
     /// `APP_ENV=production`: pages get the production Content-Security-Policy (no live-reload
     /// socket) whatever `LEPTOS_ENV` says.
     pub production: bool,
     /// `HSTS=true`: every answer carries `Strict-Transport-Security` (only behind HTTPS).
     pub hsts: bool,
+    /// `BODY_READ_TIMEOUT_SECS`: how long a request body may take to arrive (default 10 s).
+    pub body_read_timeout: std::time::Duration,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile { production: false, hsts: false, body_read_timeout: std::time::Duration::from_secs(10) }
+    }
 }
 
 /// Who may ask for the `pm` and `admin` roles when creating an account.

@@ -2,10 +2,16 @@
 //! PostgreSQL so every server instance behind a load balancer counts the same attempts.
 //!
 //! An attempt takes its slot *before* the expensive or secret-dependent work (a bcrypt check, a
-//! sign-up's hash), in one statement that counts and inserts under per-key and per-address advisory
-//! locks (`take_throttle_slot`, see the third migration). However many requests arrive at once, no
-//! more than the limit get a slot; the rest are refused with the time until one frees up. A success
-//! gives its slot back ([`Throttle::forgive`]); a failure keeps it, so it counts.
+//! code check, a sign-up's hash), in one statement that counts and inserts under per-key and
+//! per-address advisory locks (`take_throttle_slot`, see the migrations). However many requests
+//! arrive at once, no more than the limit are checked at a time.
+//!
+//! Checks of secrets take *pending* slots. A success gives its slot back ([`Throttle::succeeded`]),
+//! a failure keeps it as a failure ([`Throttle::failed`]). A request that only the attempts still
+//! in flight would push over a limit waits for them to resolve, then goes ahead or is refused on the
+//! real count: twenty concurrent sign-ins with the right password all succeed, forty with a wrong
+//! one get exactly the limit's worth of checks. A pending slot whose check never reports (a crash)
+//! counts as a failure after [`PENDING_SECS`].
 //!
 //! This module only counts. Which key an attempt is counted under is the caller's business (the
 //! account service builds [`ThrottleKey`]s).
@@ -17,17 +23,29 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgExecutor, PgPool};
 
 use super::address::throttle_address;
+use super::secrets::hex;
 use crate::error::Result;
+
+/// How long a pending slot waits for its check to report before it counts as a failure.
+pub const PENDING_SECS: u64 = 30;
+/// The longest a request waits for attempts in flight before giving up (past [`PENDING_SECS`],
+/// every one of them has settled).
+const MAX_WAIT: Duration = Duration::from_secs(PENDING_SECS + 5);
 
 /// What is being limited. Each scope has its own counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// Password checks: sign-in and the current password at a password change.
+    /// Password checks: sign-in, and the current password wherever a change asks for it.
     Signin,
+    /// Second-factor codes (TOTP and recovery codes), wherever one is checked: counted apart from
+    /// passwords, so a right password never buys more code guesses.
+    Mfa,
     /// Account creation.
     Signup,
     /// Mails asked for: password resets, verification links, changes of address.
     Mail,
+    /// Changes of address asked for, per account.
+    EmailChange,
 }
 
 impl Scope {
@@ -35,9 +53,17 @@ impl Scope {
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Signin => "signin",
+            Scope::Mfa => "mfa",
             Scope::Signup => "signup",
             Scope::Mail => "mail",
+            Scope::EmailChange => "email_change",
         }
+    }
+
+    /// Whether attempts in this scope check a secret, and so take pending slots that a success
+    /// gives back.
+    fn checks_a_secret(self) -> bool {
+        matches!(self, Scope::Signin | Scope::Mfa)
     }
 }
 
@@ -57,25 +83,37 @@ pub struct Limits {
 /// Every throttled scope's limits, from the configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Throttle {
-    /// Sign-in (and password-change) checks.
+    /// Password checks.
     pub signin: Limits,
+    /// Second-factor code checks.
+    pub mfa: Limits,
     /// Sign-ups.
     pub signup: Limits,
     /// Mails asked for, per recipient address and per asking address.
     pub mail: Limits,
+    /// Changes of address asked for, per account.
+    pub email_change: Limits,
 }
 
 impl Default for Throttle {
     /// OWASP's shape: a tight limit per account and address (5 per 15 minutes), so one address
     /// cannot lock the owner out from another, and a looser one per account over all addresses
-    /// (100), which still bounds distributed guessing; 50 failures per address over all accounts;
-    /// 20 sign-ups per address and hour; 5 mails per recipient and 20 per asking address an hour.
+    /// (100), which still bounds distributed guessing; 50 failures per address over all accounts.
+    /// Codes: 5 failures per account and address, 20 per account, in 15 minutes. 20 sign-ups per
+    /// address and hour; 5 mails per recipient and 20 per asking address an hour; 5 changes of
+    /// address per account an hour.
     fn default() -> Self {
         Throttle {
             signin: Limits {
                 per_pair: Some(5),
                 per_key: Some(100),
                 per_address: Some(50),
+                window: Duration::from_secs(15 * 60),
+            },
+            mfa: Limits {
+                per_pair: Some(5),
+                per_key: Some(20),
+                per_address: None,
                 window: Duration::from_secs(15 * 60),
             },
             signup: Limits {
@@ -88,6 +126,12 @@ impl Default for Throttle {
                 per_pair: None,
                 per_key: Some(5),
                 per_address: Some(20),
+                window: Duration::from_secs(60 * 60),
+            },
+            email_change: Limits {
+                per_pair: None,
+                per_key: Some(5),
+                per_address: None,
                 window: Duration::from_secs(60 * 60),
             },
         }
@@ -128,11 +172,6 @@ impl ThrottleKey {
     }
 }
 
-/// Lower-case hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 /// The outcome of [`Throttle::take`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
@@ -150,12 +189,15 @@ impl Throttle {
     pub fn limits(&self, scope: Scope) -> Limits {
         match scope {
             Scope::Signin => self.signin,
+            Scope::Mfa => self.mfa,
             Scope::Signup => self.signup,
             Scope::Mail => self.mail,
+            Scope::EmailChange => self.email_change,
         }
     }
 
-    /// Takes a slot for an attempt by `key` from `address`, or says how long to wait.
+    /// Takes a slot for an attempt by `key` from `address`, or says how long to wait. When only
+    /// attempts still in flight stand in the way, waits for them to resolve first.
     ///
     /// # Errors
     /// `Internal`/`Unavailable` when the database fails.
@@ -167,45 +209,72 @@ impl Throttle {
         address: IpAddr,
     ) -> Result<Slot> {
         let limits = self.limits(scope);
-        let row = sqlx::query!(
-            r#"select slot, retry_after from take_throttle_slot($1, $2, $3, $4, $5, $6, $7)"#,
-            scope.as_str(),
-            key.as_str(),
-            throttle_address(address) as IpAddr,
-            limits.window.as_secs_f64(),
-            limits.per_pair,
-            limits.per_key,
-            limits.per_address,
-        )
-        .fetch_one(pool)
-        .await?;
-        Ok(match (row.slot, row.retry_after) {
-            (Some(slot), _) => Slot::Taken(slot),
-            (None, wait) => {
-                metrics::counter!("throttle_refusals_total", "scope" => scope.as_str()).increment(1);
-                Slot::Refused { retry_after: wait.unwrap_or(1.0).ceil().max(1.0) as u64 }
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(10);
+        loop {
+            let row = sqlx::query!(
+                r#"
+                select slot, retry_after, busy as "busy!"
+                from take_throttle_slot($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                "#,
+                scope.as_str(),
+                key.as_str(),
+                throttle_address(address) as IpAddr,
+                limits.window.as_secs_f64(),
+                limits.per_pair,
+                limits.per_key,
+                limits.per_address,
+                scope.checks_a_secret(),
+                PENDING_SECS as f64,
+            )
+            .fetch_one(pool)
+            .await?;
+            if let Some(slot) = row.slot {
+                return Ok(Slot::Taken(slot));
             }
-        })
+            if !row.busy || started.elapsed() >= MAX_WAIT {
+                metrics::counter!("throttle_refusals_total", "scope" => scope.as_str()).increment(1);
+                let retry_after = row.retry_after.unwrap_or(1.0).ceil().max(1.0) as u64;
+                return Ok(Slot::Refused { retry_after });
+            }
+            // Attempts in flight decide: ask again once they had time to resolve.
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(200));
+        }
     }
 
-    /// After a success: deletes this key's attempts from this address (the slot just taken among
-    /// them). The per-key count of other addresses stays: one success from the owner's address
-    /// must not wipe an attacker's record elsewhere.
+    /// After a failed check: the slot stays, as this failure's record.
     ///
     /// # Errors
     /// `Internal` when the database fails.
-    pub async fn forgive(
+    pub async fn failed(&self, pool: &PgPool, slot: i64) -> Result<()> {
+        sqlx::query!("update throttle_slots set pending = false where id = $1", slot).execute(pool).await?;
+        Ok(())
+    }
+
+    /// After a success: deletes this attempt's slot and the failures of this key from this
+    /// address. Attempts still in flight stay, and so does the per-key count of other addresses:
+    /// one success from the owner's address must not wipe an attacker's record elsewhere.
+    ///
+    /// # Errors
+    /// `Internal` when the database fails.
+    pub async fn succeeded(
         &self,
         pool: &PgPool,
         scope: Scope,
         key: &ThrottleKey,
         address: IpAddr,
+        slot: i64,
     ) -> Result<()> {
         sqlx::query!(
-            "delete from throttle_slots where scope = $1 and key = $2 and address = $3",
+            r#"
+            delete from throttle_slots
+            where id = $4 or (scope = $1 and key = $2 and address = $3 and not pending)
+            "#,
             scope.as_str(),
             key.as_str(),
             throttle_address(address) as IpAddr,
+            slot,
         )
         .execute(pool)
         .await?;

@@ -158,20 +158,6 @@ pub async fn ensure_available(pool: &PgPool, username: &str, email: &str) -> Res
     }
 }
 
-/// Refuses an email another account already has (ignoring case).
-///
-/// # Errors
-/// `EmailTaken`; `Internal` when the database fails.
-pub async fn ensure_email_available(pool: &PgPool, email: &str) -> Result<()> {
-    let taken = sqlx::query_scalar!(
-        r#"select exists(select 1 from users where lower(email) = lower($1)) as "taken!""#,
-        email,
-    )
-    .fetch_one(pool)
-    .await?;
-    if taken { Err(AppError::EmailTaken) } else { Ok(()) }
-}
-
 /// The account with `email` (ignoring case).
 ///
 /// # Errors
@@ -472,9 +458,9 @@ pub async fn set_password(executor: impl PgExecutor<'_>, id: Uuid, hash: &str) -
 ///
 /// # Errors
 /// `Internal` when the database fails.
-pub async fn bump_token_version(pool: &PgPool, id: Uuid) -> Result<()> {
+pub async fn bump_token_version(executor: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
     sqlx::query!("update users set token_version = token_version + 1, updated_at = now() where id = $1", id)
-        .execute(pool)
+        .execute(executor)
         .await?;
     Ok(())
 }

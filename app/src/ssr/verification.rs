@@ -1,5 +1,9 @@
 //! Email addresses proven by a link: verification at sign-up (and again on request), and the change
 //! of address, which takes effect only once the new address is verified.
+//!
+//! Asking to change the address answers the same whether the new address is free or another
+//! account's: a taken address gets a notice to its owner and no link, so the answer tells the asker
+//! nothing. Requests are limited per account (`EMAIL_CHANGE_MAX_PER_HOUR`).
 
 use std::net::IpAddr;
 
@@ -7,10 +11,13 @@ use sqlx::PgConnection;
 
 use super::audit::Event;
 use super::auth::AuthUser;
+use super::lifecycle::{self, Change, Changed};
 use super::links::{self, Follow, Purpose};
 use super::mail::templates;
 use super::recovery::{read_email, take_mail_slot};
+use super::sessions::Device;
 use super::state::AppState;
+use super::throttle::{Scope, Slot, ThrottleKey};
 use super::users::{self, Account};
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, PublicUser};
@@ -30,12 +37,13 @@ pub async fn queue_verification(state: &AppState, conn: &mut PgConnection, user:
     state.mailer.enqueue(&mut *conn, Some(user.id), &mail).await
 }
 
-/// `POST /api/auth/email/verify`: follows a verification or change-of-address link.
+/// `POST /api/auth/email/verify`: follows a verification or change-of-address link. A change of
+/// address is a credential change: every other link and pending challenge of the account is void.
 ///
 /// # Errors
-/// `InvalidToken` for an unknown, used or expired link, or one for an address the account no
+/// `InvalidToken` for an unknown, used, expired or void link, or one for an address the account no
 /// longer has; `EmailTaken` when another account took the new address meanwhile; `Internal`.
-pub async fn verify(state: &AppState, token: Field<String>, address: IpAddr) -> Result<PublicUser> {
+pub async fn verify(state: &AppState, token: Field<String>, device: &Device) -> Result<PublicUser> {
     let mut reader = Reader::default();
     let token = reader.text("token", "Token", token);
     reader.finish(())?;
@@ -46,20 +54,23 @@ pub async fn verify(state: &AppState, token: Field<String>, address: IpAddr) -> 
         return Err(AppError::InvalidToken);
     };
     let email = link.email.unwrap_or_default();
-    let event = match link.purpose {
-        Purpose::EmailChange => {
-            users::change_email(&mut tx, link.user, &email).await?;
-            AuditEvent::EmailChanged
-        }
-        _ => {
-            if !users::mark_email_verified(&mut *tx, link.user, &email).await? {
-                return Err(AppError::InvalidToken); // the account has moved to another address since
-            }
-            AuditEvent::EmailVerified
-        }
-    };
+    if link.purpose == Purpose::EmailChange {
+        users::change_email(&mut tx, link.user, &email).await?;
+        let account = users::find(&mut *tx, link.user).await?;
+        let changed = Changed { user: &account.user, by: None, device, session: None };
+        lifecycle::record(&mut tx, &state.mailer, Change::EmailChanged, changed).await?;
+        tx.commit().await?;
+        return Ok(account.user);
+    }
+    if !users::mark_email_verified(&mut *tx, link.user, &email).await? {
+        return Err(AppError::InvalidToken); // the account has moved to another address since
+    }
     let account = users::find(&mut *tx, link.user).await?;
-    Event::new(event).on(&account.user).from(address).detail(email).record(&mut *tx).await?;
+    let mut event = Event::new(AuditEvent::EmailVerified).on(&account.user).detail(email);
+    if let Some(address) = device.address {
+        event = event.from(address);
+    }
+    event.record(&mut *tx).await?;
     tx.commit().await?;
     Ok(account.user)
 }
@@ -106,11 +117,12 @@ async fn send_verification(state: &AppState, user: &PublicUser) -> Result<()> {
 }
 
 /// `POST /api/auth/email/change`: after checking the password, mails a link to the new address and a
-/// notice to the old one. Nothing changes until the link is followed.
+/// notice to the old one. Nothing changes until the link is followed. When another account has the
+/// new address, its owner gets a notice instead, and the answer is the same.
 ///
 /// # Errors
-/// `Validation` naming `newEmail` or `password`; `EmailTaken`; `TooManyAttempts` (password checks
-/// are throttled like sign-ins); `RateLimited`; `Internal`.
+/// `Validation` naming `newEmail` or `password`; `TooManyAttempts` (password checks are throttled
+/// like sign-ins); `RateLimited` (changes per account, mails per address); `Internal`.
 pub async fn change(
     state: &AppState,
     caller: &AuthUser,
@@ -126,22 +138,38 @@ pub async fn change(
     if new_email.eq_ignore_ascii_case(&user.email) {
         return Err(AppError::invalid_field("newEmail", "That is already your address."));
     }
+    let key = ThrottleKey::account(user.id);
+    if let Slot::Refused { retry_after } =
+        state.throttle.take(&state.pool, Scope::EmailChange, &key, address).await?
+    {
+        return Err(AppError::rate_limited("changes of address", retry_after));
+    }
     super::profile::check_password(state, caller, &password, "password", address).await?;
-    users::ensure_email_available(&state.pool, &new_email).await?;
     take_mail_slot(state, &new_email, address).await?;
-    let ttl = state.recovery.verify_ttl;
+    let owner = users::find_by_email(&state.pool, &new_email).await?;
     let mut tx = state.pool.begin().await?;
-    let token = links::issue(&mut tx, user.id, Purpose::EmailChange, Some(&new_email), ttl).await?;
-    let link = state.mailer.link(&format!("/verify-email?token={token}"));
-    let confirm = templates::confirm_new_email(&new_email, &user.name, &link, ttl);
-    let notice = templates::email_change_notice(&user.email, &user.name, &new_email);
-    state.mailer.enqueue(&mut *tx, Some(user.id), &confirm).await?;
-    state.mailer.enqueue(&mut *tx, Some(user.id), &notice).await?;
+    let detail = match owner {
+        Some(owner) => {
+            let notice = templates::address_in_use_notice(&owner.user.email, &owner.user.name);
+            state.mailer.enqueue(&mut *tx, Some(owner.user.id), &notice).await?;
+            "an address another account uses: its owner was told".to_owned()
+        }
+        None => {
+            let ttl = state.recovery.verify_ttl;
+            let token = links::issue(&mut tx, user.id, Purpose::EmailChange, Some(&new_email), ttl).await?;
+            let link = state.mailer.link(&format!("/verify-email?token={token}"));
+            let confirm = templates::confirm_new_email(&new_email, &user.name, &link, ttl);
+            let notice = templates::email_change_notice(&user.email, &user.name, &new_email);
+            state.mailer.enqueue(&mut *tx, Some(user.id), &confirm).await?;
+            state.mailer.enqueue(&mut *tx, Some(user.id), &notice).await?;
+            new_email
+        }
+    };
     Event::new(AuditEvent::EmailChangeRequested)
         .by(user)
         .on(user)
         .from(address)
-        .detail(new_email)
+        .detail(detail)
         .record(&mut *tx)
         .await?;
     tx.commit().await?;

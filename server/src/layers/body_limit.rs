@@ -5,9 +5,15 @@
 //! grows past it is refused with the same 413 wherever it was going (REST, a server function or a
 //! page), instead of failing later inside a handler that would call it malformed. Every body this
 //! app accepts is a small form, so holding it in memory costs nothing worth streaming for.
+//!
+//! The whole body must arrive within `BODY_READ_TIMEOUT_SECS` (as the headers must within
+//! `HEADER_READ_TIMEOUT_SECS`): a client trickling a body a byte at a time gets 408 rather than
+//! holding a connection and a task for as long as it likes.
+
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_LENGTH;
@@ -16,8 +22,9 @@ use http_body_util::LengthLimitError;
 use super::BODY_LIMIT_BYTES;
 use app::error::AppError;
 
-/// Refuses bodies over [`BODY_LIMIT_BYTES`] with 413, and unreadable ones with 400.
-pub async fn bounded(request: Request, next: Next) -> Response {
+/// Refuses bodies over [`BODY_LIMIT_BYTES`] with 413, unreadable ones with 400, and ones that take
+/// longer than `read_timeout` to arrive with 408.
+pub async fn bounded(State(read_timeout): State<Duration>, request: Request, next: Next) -> Response {
     let announced = request
         .headers()
         .get(CONTENT_LENGTH)
@@ -27,7 +34,13 @@ pub async fn bounded(request: Request, next: Next) -> Response {
         return AppError::PayloadTooLarge.into_response();
     }
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
+    let read = tokio::time::timeout(read_timeout, axum::body::to_bytes(body, BODY_LIMIT_BYTES));
+    let Ok(read) = read.await else {
+        tracing::debug!("request body too slow");
+        // Plain here; under /api the error layer writes it as our JSON body.
+        return (http::StatusCode::REQUEST_TIMEOUT, [(http::header::CONNECTION, "close")]).into_response();
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(err) if is_too_large(&err) => return AppError::PayloadTooLarge.into_response(),
         Err(err) => {

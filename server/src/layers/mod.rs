@@ -8,7 +8,8 @@
 //! 4. [`api_errors`]: refusals written as plain text by inner layers become our JSON error body;
 //! 5. [`cache`]: `/api` answers are never cached, hashed client files are cached for good;
 //! 6. a timeout: a request still running after [`REQUEST_TIMEOUT`] gets 408;
-//! 7. [`body_limit`]: a body over [`BODY_LIMIT_BYTES`] gets 413, announced or chunked;
+//! 7. [`body_limit`]: a body over [`BODY_LIMIT_BYTES`] gets 413, announced or chunked, and one
+//!    slower than `BODY_READ_TIMEOUT_SECS` gets 408;
 //! 8. [`server_fns`]: server functions take JSON only, never redirect, and answer with their
 //!    error's status;
 //! 9. the router.
@@ -39,7 +40,7 @@ pub fn apply(router: Router, state: &AppState) -> Router {
     router
         .layer(axum::middleware::from_fn(server_fns::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(axum::middleware::from_fn(body_limit::bounded))
+        .layer(axum::middleware::from_fn_with_state(state.profile.body_read_timeout, body_limit::bounded))
         .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn(cache::control))
         .layer(axum::middleware::from_fn(api_errors::as_json))

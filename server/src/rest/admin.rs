@@ -11,6 +11,7 @@ use app::roles::Role;
 use app::ssr::address::ClientAddr;
 use app::ssr::admin;
 use app::ssr::auth::AuthUser;
+use app::ssr::sessions::Device;
 use app::ssr::state::AppState;
 use app::validation::FieldErrors;
 
@@ -96,22 +97,22 @@ pub async fn revoke(
 #[utoipa::path(post, path = "/api/admin/users/{id}/disable", tag = "admin", summary = "Disable an account (its sessions end)", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody), (status = 409, description = "`last_admin`", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn disable(
     State(state): State<AppState>,
-    ClientAddr(address): ClientAddr,
+    device: Device,
     caller: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<AdminUser>, AppError> {
-    admin::set_disabled(&state, &caller, user_id(&id)?, true, address).await.map(Json)
+    admin::set_disabled(&state, &caller, user_id(&id)?, true, &device).await.map(Json)
 }
 
 /// `POST /api/admin/users/{id}/enable`.
 #[utoipa::path(post, path = "/api/admin/users/{id}/enable", tag = "admin", summary = "Enable an account", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn enable(
     State(state): State<AppState>,
-    ClientAddr(address): ClientAddr,
+    device: Device,
     caller: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<AdminUser>, AppError> {
-    admin::set_disabled(&state, &caller, user_id(&id)?, false, address).await.map(Json)
+    admin::set_disabled(&state, &caller, user_id(&id)?, false, &device).await.map(Json)
 }
 
 /// `POST /api/admin/users/{id}/password-reset`: mails the user a reset link (202).

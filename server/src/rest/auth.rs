@@ -20,7 +20,7 @@ use super::bodies::{Done, MfaRequired, PasswordChanged, SignedIn, SignedUp, Sign
 use super::extract::JsonBody;
 
 /// `POST /api/auth/signup`: 201 with the new user.
-#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", summary = "Create an account (the tutorial's sign-up)", request_body = SignupRequest, responses((status = 201, description = "Created", body = SignedUp), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "`pm`/`admin` asked for without an admin's token", body = ErrorBody), (status = 409, description = "`username_taken` or `email_taken`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", summary = "Create an account (the tutorial's sign-up)", request_body = SignupRequest, responses((status = 201, description = "Created", body = SignedUp), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "`role_not_allowed`: `pm`/`admin` asked for without an admin's token; `mfa_setup_required`: the admin must set up two-factor sign-in first (`REQUIRE_2FA_FOR_ADMINS`)", body = ErrorBody), (status = 409, description = "`username_taken` or `email_taken`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
 pub async fn signup(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -75,10 +75,10 @@ pub async fn signout(
 #[utoipa::path(post, path = "/api/auth/signout-all", tag = "sessions", summary = "End every session, this one included", responses((status = 200, description = "Signed out everywhere", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn signout_all(
     State(state): State<AppState>,
-    ClientAddr(address): ClientAddr,
+    device: Device,
     caller: AuthUser,
 ) -> Result<Json<Done>, AppError> {
-    signin::sign_out_everywhere(&state, &caller, address).await?;
+    signin::sign_out_everywhere(&state, &caller, &device).await?;
     Ok(Json(Done { message: "Signed out everywhere." }))
 }
 
@@ -87,11 +87,11 @@ pub async fn signout_all(
 #[utoipa::path(post, path = "/api/auth/password", tag = "account", summary = "Change the password (every other session ends)", request_body = PasswordChangeRequest, responses((status = 200, description = "Changed: new tokens for this session", body = PasswordChanged), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn password(
     State(state): State<AppState>,
-    ClientAddr(address): ClientAddr,
+    device: Device,
     caller: AuthUser,
     JsonBody(request): JsonBody<PasswordChangeRequest>,
 ) -> Result<Json<PasswordChanged>, AppError> {
-    let session = profile::change_password(&state, &caller, request, address).await?;
+    let session = profile::change_password(&state, &caller, request, &device).await?;
     Ok(Json(PasswordChanged {
         message: "Password changed. Every other session has been signed out.",
         session,

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/2fa/setup", post(mfa::setup))
         .route("/api/auth/2fa/enable", post(mfa::enable))
         .route("/api/auth/2fa/disable", post(mfa::disable))
+        .route("/api/auth/2fa/recovery-codes", post(mfa::recovery_codes))
         .route("/api/auth/2fa/verify", post(mfa::verify))
         .route("/api/auth/password", post(auth::password))
         .route("/api/auth/password/forgot", post(recovery::forgot))

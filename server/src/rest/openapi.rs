@@ -28,7 +28,7 @@ use super::{admin, auth, boards, health, me, mfa, recovery, sessions};
         sessions::refresh, sessions::list, sessions::end, sessions::signout_others,
         recovery::forgot, recovery::reset, recovery::verify, recovery::resend, recovery::change,
         me::show, me::update, me::delete,
-        mfa::setup, mfa::enable, mfa::disable, mfa::verify,
+        mfa::setup, mfa::enable, mfa::disable, mfa::recovery_codes, mfa::verify,
         boards::user, boards::pm, boards::admin,
         admin::users, admin::audit, admin::grant, admin::revoke, admin::disable, admin::enable,
         admin::send_reset, mfa::admin_reset,

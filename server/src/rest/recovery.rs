@@ -10,6 +10,7 @@ use app::model::PublicUser;
 use app::requests::{EmailChangeRequest, EmailRequest, Field, PasswordResetRequest, TokenRequest};
 use app::ssr::address::ClientAddr;
 use app::ssr::auth::AuthUser;
+use app::ssr::sessions::Device;
 use app::ssr::state::AppState;
 use app::ssr::{recovery, verification};
 
@@ -31,13 +32,13 @@ pub async fn forgot(
 }
 
 /// `POST /api/auth/password/reset` `{"token", "newPassword"}`: 200 once the password is set.
-#[utoipa::path(post, path = "/api/auth/password/reset", tag = "recovery", summary = "Set a new password with a mailed link's token", request_body = PasswordResetRequest, responses((status = 200, description = "Changed; every session has ended", body = Done), (status = 400, description = "`invalid_token`: unknown, used or expired", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/auth/password/reset", tag = "recovery", summary = "Set a new password with a mailed link's token", request_body = PasswordResetRequest, responses((status = 200, description = "Changed; every session has ended", body = Done), (status = 400, description = "`invalid_token`: unknown, used, expired, or void (a credential changed, or the account moved to another address, since it was mailed)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
 pub async fn reset(
     State(state): State<AppState>,
-    ClientAddr(address): ClientAddr,
+    device: Device,
     JsonBody(request): JsonBody<PasswordResetRequest>,
 ) -> Result<Json<Done>, AppError> {
-    recovery::reset_password(&state, request, address).await?;
+    recovery::reset_password(&state, request, &device).await?;
     Ok(Json(Done {
         message: "Your password is changed, and every session has ended. Sign in with the new one.",
     }))
@@ -47,10 +48,10 @@ pub async fn reset(
 #[utoipa::path(post, path = "/api/auth/email/verify", tag = "recovery", summary = "Follow an email verification (or change-of-address) link", request_body = TokenRequest, responses((status = 200, description = "Verified", body = Verified), (status = 400, description = "`invalid_token`", body = ErrorBody), (status = 409, description = "`email_taken`: the new address was taken meanwhile", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
-    ClientAddr(address): ClientAddr,
+    device: Device,
     JsonBody(request): JsonBody<TokenRequest>,
 ) -> Result<Json<Verified>, AppError> {
-    let user: PublicUser = verification::verify(&state, request.token, address).await?;
+    let user: PublicUser = verification::verify(&state, request.token, &device).await?;
     Ok(Json(Verified { message: "Your email address is verified.", user }))
 }
 
@@ -79,7 +80,7 @@ pub async fn resend(
 
 /// `POST /api/auth/email/change` `{"password", "newEmail"}`: 202; the change applies once the new
 /// address is verified.
-#[utoipa::path(post, path = "/api/auth/email/change", tag = "account", summary = "Move the account to a new address (applies once it is verified)", request_body = EmailChangeRequest, responses((status = 202, description = "A link went to the new address, a notice to the old one", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 409, description = "`email_taken`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/auth/email/change", tag = "account", summary = "Move the account to a new address (applies once it is verified)", request_body = EmailChangeRequest, responses((status = 202, description = "A link went to the new address and a notice to the old one; or, when another account has the new address, a notice to its owner (the same answer either way)", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts, or changes of address (`EMAIL_CHANGE_MAX_PER_HOUR`): wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn change(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,

@@ -17,6 +17,7 @@ use sqlx::PgPool;
 use app::ssr::mail::{MailSettings, Mailer};
 use app::ssr::mfa::MfaSettings;
 use app::ssr::password::PasswordHasher;
+use app::ssr::secrets::ServerKey;
 use app::ssr::sessions::SessionSettings;
 use app::ssr::state::{AppState, Profile, Recovery, SignupPolicy};
 use app::ssr::throttle::Throttle;
@@ -88,21 +89,30 @@ pub fn state(pool: PgPool) -> AppState {
         mailer: mailer(None),
         recovery: Recovery::default(),
         sessions: SessionSettings::default(),
-        mfa: MfaSettings::new(&MFA_KEY, false).unwrap(),
+        mfa: MfaSettings::default(),
+        key: server_key(),
     }
 }
 
-/// The key test servers encrypt two-factor secrets with.
+/// The server key of test servers (seals two-factor secrets and mails, keys refresh tokens).
 pub const MFA_KEY: [u8; 32] = [9; 32];
+
+/// The test servers' [`ServerKey`].
+pub fn server_key() -> ServerKey {
+    ServerKey::new(&MFA_KEY).unwrap()
+}
 
 /// A mailer sending to `smtp_url` (none: mails stay in the outbox), retrying after 1 s.
 pub fn mailer(smtp_url: Option<String>) -> Mailer {
-    Mailer::new(&MailSettings {
-        smtp_url,
-        from: "Rust Auth <no-reply@example.com>".into(),
-        public_url: "http://app.example".into(),
-        retry_base: Duration::from_secs(1),
-    })
+    Mailer::new(
+        &MailSettings {
+            smtp_url,
+            from: "Rust Auth <no-reply@example.com>".into(),
+            public_url: "http://app.example".into(),
+            retry_base: Duration::from_secs(1),
+        },
+        server_key(),
+    )
     .unwrap()
 }
 
@@ -124,7 +134,8 @@ pub async fn serve_with_limits(state: AppState, pool: PgPool, limits: ListenerLi
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = server::app(state.clone());
-    tokio::spawn(server::listener::serve(listener, app, limits, std::future::pending()));
+    let trusted = state.trusted_proxies.clone();
+    tokio::spawn(server::listener::serve(listener, app, limits, trusted, std::future::pending()));
     TestApp { addr, pool, client: reqwest::Client::new(), state }
 }
 

@@ -2,6 +2,9 @@
 //! as the change that causes it, and sent by a background worker ([`worker`]) that retries with
 //! backoff. A slow or unreachable mail server therefore never slows or fails a request, and a
 //! restart loses nothing. Logs name the recipient's account id, never the address or a link.
+//!
+//! A mail's body holds a working link until it is used, so it waits in the outbox sealed under the
+//! server key, and is deleted once sent (or given up): a copy of the database yields no link.
 
 pub mod templates;
 pub mod worker;
@@ -15,7 +18,8 @@ use sqlx::PgExecutor;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::error::Result;
+use super::secrets::ServerKey;
+use crate::error::{AppError, Result};
 
 /// What the mailer is configured with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +38,8 @@ pub struct MailSettings {
 /// One mail: a plain-text and an HTML part of the same content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
+    /// Which mail it is (`password_reset`, `security_notice`, ...), kept after the body is gone.
+    pub template: &'static str,
     /// The address it goes to.
     pub to: String,
     /// Its subject.
@@ -52,6 +58,14 @@ pub struct Mailer {
     public_url: Arc<str>,
     retry_base: Duration,
     wake: Arc<Notify>,
+    key: ServerKey,
+}
+
+/// The two parts of a body, as they are sealed together.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Body {
+    text: String,
+    html: String,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -65,7 +79,7 @@ impl Mailer {
     ///
     /// # Errors
     /// A sentence naming the setting that is wrong (`SMTP_URL`, `MAIL_FROM`, `PUBLIC_URL`).
-    pub fn new(settings: &MailSettings) -> Result<Self, String> {
+    pub fn new(settings: &MailSettings, key: ServerKey) -> Result<Self, String> {
         let transport = match &settings.smtp_url {
             Some(url) => Some(transport(url)?),
             None => None,
@@ -84,6 +98,7 @@ impl Mailer {
             public_url: public_url.into(),
             retry_base: settings.retry_base,
             wake: Arc::new(Notify::new()),
+            key,
         })
     }
 
@@ -108,20 +123,41 @@ impl Mailer {
         user: Option<Uuid>,
         mail: &Mail,
     ) -> Result<()> {
+        let body = serde_json::to_vec(&Body { text: mail.text.clone(), html: mail.html.clone() })
+            .map_err(|_| AppError::Internal)?;
+        let (sealed, nonce) = self.key.seal(&body)?;
         sqlx::query!(
             r#"
-            insert into outbox (user_id, recipient, subject, text_body, html_body)
-            values ($1, $2, $3, $4, $5)
+            insert into outbox (user_id, recipient, subject, template, sealed_body, sealed_nonce)
+            values ($1, $2, $3, $4, $5, $6)
             "#,
             user,
             mail.to,
             mail.subject,
-            mail.text,
-            mail.html,
+            mail.template,
+            sealed,
+            nonce,
         )
         .execute(executor)
         .await?;
         Ok(())
+    }
+
+    /// The plain-text and HTML parts of a mail as the outbox keeps them: sealed, or (mails queued
+    /// before bodies were sealed) plain.
+    fn open_body(
+        &self,
+        sealed: Option<(&[u8], &[u8])>,
+        plain: (Option<&str>, Option<&str>),
+    ) -> Result<(String, String)> {
+        match sealed {
+            Some((sealed, nonce)) => {
+                let body: Body =
+                    serde_json::from_slice(&self.key.open(sealed, nonce)?).map_err(|_| AppError::Internal)?;
+                Ok((body.text, body.html))
+            }
+            None => Ok((plain.0.unwrap_or_default().to_owned(), plain.1.unwrap_or_default().to_owned())),
+        }
     }
 
     /// Tells the worker there is mail to send now, rather than at its next poll.
@@ -164,6 +200,10 @@ fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
 mod tests {
     use super::*;
 
+    fn key() -> ServerKey {
+        ServerKey::new(&[5; 32]).unwrap()
+    }
+
     fn settings(smtp: Option<&str>) -> MailSettings {
         MailSettings {
             smtp_url: smtp.map(str::to_owned),
@@ -175,7 +215,7 @@ mod tests {
 
     #[test]
     fn links_use_the_public_address() {
-        let mailer = Mailer::new(&settings(None)).unwrap();
+        let mailer = Mailer::new(&settings(None), key()).unwrap();
         assert_eq!(
             mailer.link("/reset-password?token=abc"),
             "https://auth.example.com/reset-password?token=abc"
@@ -191,13 +231,13 @@ mod tests {
             "smtps://user:secret@mail.example.com",
             "smtp://relay.internal:25?tls=none",
         ] {
-            assert!(Mailer::new(&settings(Some(url))).is_ok(), "{url}");
+            assert!(Mailer::new(&settings(Some(url)), key()).is_ok(), "{url}");
         }
         for url in ["mail.example.com", "http://mail.example.com"] {
-            assert!(Mailer::new(&settings(Some(url))).is_err(), "{url}");
+            assert!(Mailer::new(&settings(Some(url)), key()).is_err(), "{url}");
         }
         let mut bad_from = settings(None);
         bad_from.from = "not an address".into();
-        assert!(Mailer::new(&bad_from).unwrap_err().contains("MAIL_FROM"));
+        assert!(Mailer::new(&bad_from, key()).unwrap_err().contains("MAIL_FROM"));
     }
 }

@@ -8,6 +8,7 @@ use super::Mail;
 /// What a mail says, in words: the greeting's name, then paragraphs, an optional button, and a
 /// closing line.
 struct Content<'a> {
+    template: &'static str,
     to: &'a str,
     subject: &'a str,
     name: &'a str,
@@ -42,7 +43,7 @@ impl Content<'_> {
         text.push_str(self.closing);
         text.push_str("\n\n— Rust Auth\n");
         html.push_str(&format!("<p>{}</p><p>— Rust Auth</p></body></html>", escape(self.closing)));
-        Mail { to: self.to.to_owned(), subject: self.subject.to_owned(), text, html }
+        Mail { template: self.template, to: self.to.to_owned(), subject: self.subject.to_owned(), text, html }
     }
 }
 
@@ -60,6 +61,7 @@ fn span(duration: Duration) -> String {
 /// The link that sets a new password.
 pub fn password_reset(to: &str, name: &str, link: &str, valid_for: Duration) -> Mail {
     Content {
+        template: "password_reset",
         to,
         subject: "Reset your Rust Auth password",
         name,
@@ -76,6 +78,7 @@ pub fn password_reset(to: &str, name: &str, link: &str, valid_for: Duration) -> 
 /// The link that proves an address is the account owner's (at sign-up, or when asked again).
 pub fn verify_email(to: &str, name: &str, link: &str, valid_for: Duration) -> Mail {
     Content {
+        template: "verify_email",
         to,
         subject: "Confirm your email address for Rust Auth",
         name,
@@ -92,6 +95,7 @@ pub fn verify_email(to: &str, name: &str, link: &str, valid_for: Duration) -> Ma
 /// The link that moves an account to a new address, sent to that new address.
 pub fn confirm_new_email(to: &str, name: &str, link: &str, valid_for: Duration) -> Mail {
     Content {
+        template: "confirm_new_email",
         to,
         subject: "Confirm your new email address for Rust Auth",
         name,
@@ -109,6 +113,7 @@ pub fn confirm_new_email(to: &str, name: &str, link: &str, valid_for: Duration) 
 /// The notice to the old address that a change was asked for.
 pub fn email_change_notice(to: &str, name: &str, new_email: &str) -> Mail {
     Content {
+        template: "email_change_notice",
         to,
         subject: "Your Rust Auth email address is about to change",
         name,
@@ -120,6 +125,60 @@ pub fn email_change_notice(to: &str, name: &str, new_email: &str) -> Mail {
         ],
         action: None,
         closing: "If this was not you, change your password now and sign out everywhere from your profile.",
+    }
+    .render()
+}
+
+/// The notice to the owner of an address another account asked to move to: nothing changes, and
+/// the asker is told nothing either way (an answer would tell them the address is taken).
+pub fn address_in_use_notice(to: &str, name: &str) -> Mail {
+    Content {
+        template: "address_in_use_notice",
+        to,
+        subject: "Someone tried to use your address for another Rust Auth account",
+        name,
+        paragraphs: vec![
+            "Someone signed in to another Rust Auth account asked to move that account to this address."
+                .into(),
+            "This address stays with your account: nothing was changed, and no link was sent.".into(),
+        ],
+        action: None,
+        closing: "If that was you, sign in to the account that already uses this address instead.",
+    }
+    .render()
+}
+
+/// Where a change came from, as a notice tells it.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// When, as seconds since the epoch.
+    pub at: i64,
+    /// The browser or client, as it described itself.
+    pub device: Option<&'a str>,
+    /// The client's address.
+    pub address: Option<std::net::IpAddr>,
+}
+
+/// A security notice: something changed (or was used) on the account. Says what, when and from
+/// where, and what to do if it was not the owner.
+pub fn security_notice(to: &str, name: &str, subject: &str, what: &str, origin: Origin<'_>) -> Mail {
+    let when = chrono::DateTime::from_timestamp(origin.at, 0)
+        .map_or_else(|| "just now".to_owned(), |at| at.format("%A %-d %B %Y, %H:%M UTC").to_string());
+    let device = origin.device.unwrap_or("an unnamed browser or client");
+    let from = match origin.address {
+        Some(address) => format!("From: {device}, at the address {address}."),
+        None => format!("From: {device}."),
+    };
+    Content {
+        template: "security_notice",
+        to,
+        subject,
+        name,
+        paragraphs: vec![what.to_owned(), format!("When: {when}."), from],
+        action: None,
+        closing: "If this was you, there is nothing to do. If it was not, someone else can get into your \
+                  account: choose a new password now with \"Forgot your password?\" on the sign-in page, \
+                  which signs out every device, then check your two-factor sign-in on your profile.",
     }
     .render()
 }
@@ -157,6 +216,27 @@ mod tests {
         assert!(mail.html.contains("Hello &lt;b&gt;Eve&lt;/b&gt;,"));
         assert!(mail.html.contains("href=\"https://x/reset?token=1&amp;a=b\""));
         assert!(!mail.html.contains("<b>Eve"));
+    }
+
+    #[test]
+    fn notices_say_what_when_and_where() {
+        let origin = Origin {
+            at: 1_796_000_000,
+            device: Some("Firefox <script>"),
+            address: "203.0.113.9".parse().ok(),
+        };
+        let mail = security_notice(
+            "a@example.com",
+            "Ann",
+            "Your password was changed",
+            "Your password was changed.",
+            origin,
+        );
+        assert_eq!(mail.template, "security_notice");
+        assert!(mail.text.contains("Your password was changed.") && mail.text.contains("UTC"));
+        assert!(mail.text.contains("Firefox <script>") && mail.text.contains("203.0.113.9"));
+        assert!(mail.html.contains("Firefox &lt;script&gt;"));
+        assert!(mail.text.contains("Forgot your password?"));
     }
 
     #[test]

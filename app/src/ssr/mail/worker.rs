@@ -46,8 +46,10 @@ struct Due {
     user_id: Option<Uuid>,
     recipient: String,
     subject: String,
-    text_body: String,
-    html_body: String,
+    text_body: Option<String>,
+    html_body: Option<String>,
+    sealed_body: Option<Vec<u8>>,
+    sealed_nonce: Option<Vec<u8>>,
     attempts: i32,
 }
 
@@ -60,7 +62,7 @@ pub async fn send_next(pool: &sqlx::PgPool, mailer: &Mailer) -> Result<bool> {
     let due = sqlx::query_as!(
         Due,
         r#"
-        select id, user_id, recipient, subject, text_body, html_body, attempts
+        select id, user_id, recipient, subject, text_body, html_body, sealed_body, sealed_nonce, attempts
         from outbox
         where sent_at is null and failed_at is null and next_attempt_at <= now()
         order by id
@@ -75,9 +77,18 @@ pub async fn send_next(pool: &sqlx::PgPool, mailer: &Mailer) -> Result<bool> {
     };
     match deliver(mailer, &due).await {
         Ok(()) => {
-            sqlx::query!("update outbox set sent_at = now(), attempts = attempts + 1 where id = $1", due.id)
-                .execute(&mut *tx)
-                .await?;
+            // The body goes with the sending: its link must not outlive the mail in the database.
+            sqlx::query!(
+                r#"
+                update outbox
+                set sent_at = now(), attempts = attempts + 1,
+                    text_body = null, html_body = null, sealed_body = null, sealed_nonce = null
+                where id = $1
+                "#,
+                due.id,
+            )
+            .execute(&mut *tx)
+            .await?;
             tracing::info!(outbox = due.id, user = ?due.user_id, "mail sent");
         }
         Err(error) => {
@@ -88,7 +99,11 @@ pub async fn send_next(pool: &sqlx::PgPool, mailer: &Mailer) -> Result<bool> {
                 r#"
                 update outbox
                 set attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4),
-                    failed_at = case when $5 then now() end
+                    failed_at = case when $5 then now() end,
+                    text_body = case when $5 then null else text_body end,
+                    html_body = case when $5 then null else html_body end,
+                    sealed_body = case when $5 then null else sealed_body end,
+                    sealed_nonce = case when $5 then null else sealed_nonce end
                 where id = $1
                 "#,
                 due.id,
@@ -122,6 +137,25 @@ pub async fn backlog(pool: &sqlx::PgPool) -> Result<i64> {
     .await?)
 }
 
+/// Deletes mails sent or given up longer than `retention` ago (`MAIL_RETENTION_DAYS`); returns
+/// how many. Their bodies are gone already; what is left (recipient, subject, times, error) is
+/// what an operator looks at while a delivery problem is fresh.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn purge(pool: &sqlx::PgPool, retention: Duration) -> Result<u64> {
+    Ok(sqlx::query!(
+        r#"
+        delete from outbox
+        where coalesce(sent_at, failed_at) < now() - make_interval(secs => $1)
+        "#,
+        retention.as_secs_f64(),
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
 /// How long to wait after the `attempts`-th failure.
 fn backoff(base: Duration, attempts: i32) -> Duration {
     let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(16);
@@ -132,11 +166,15 @@ fn backoff(base: Duration, attempts: i32) -> Duration {
 async fn deliver(mailer: &Mailer, due: &Due) -> Result<(), String> {
     let transport = mailer.transport.as_ref().ok_or("no SMTP server configured")?;
     let to: Mailbox = due.recipient.parse().map_err(|err| format!("bad recipient: {err}"))?;
+    let sealed = due.sealed_body.as_deref().zip(due.sealed_nonce.as_deref());
+    let (text, html) = mailer
+        .open_body(sealed, (due.text_body.as_deref(), due.html_body.as_deref()))
+        .map_err(|_| "the sealed body could not be opened (was ENCRYPTION_KEY changed?)".to_owned())?;
     let message = Message::builder()
         .from(mailer.from.clone())
         .to(to)
         .subject(&due.subject)
-        .multipart(MultiPart::alternative_plain_html(due.text_body.clone(), due.html_body.clone()))
+        .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|err| format!("could not build the mail: {err}"))?;
     transport.send(message).await.map(drop).map_err(|err| err.to_string())
 }

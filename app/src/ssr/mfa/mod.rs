@@ -1,28 +1,32 @@
 //! Two-factor sign-in with TOTP codes (RFC 6238) and single-use recovery codes.
 //!
-//! The secret is kept encrypted (AES-256-GCM under `MFA_ENCRYPTION_KEY`), so a copy of the database
-//! does not give anyone the codes. Set-up stores a pending secret; the first right code enables it
-//! and hands out ten recovery codes, shown once and stored as their SHA-256. At sign-in a right
-//! password then only yields a challenge; the code goes with it to the second step. Every code is
-//! checked with the sign-in throttle, at most once per 30-second step.
+//! The secret is kept sealed under the server key, so a copy of the database does not give anyone
+//! the codes. Set-up stores a pending secret; turning it on takes the password and the first right
+//! code, and hands out ten recovery codes, shown once and stored as their SHA-256. At sign-in a
+//! right password then only yields a challenge; the code goes with it to the second step.
+//!
+//! Every code, wherever it is checked (the second sign-in step, turning it on or off, new recovery
+//! codes), is counted in a throttle scope of its own ([`Scope::Mfa`]): a right password never buys
+//! more code guesses, only a right code forgives wrong ones. A challenge dies after
+//! [`CHALLENGE_MAX_FAILURES`] wrong codes, so the password is needed again. Turning it on or off,
+//! new recovery codes and an admin's reset are credential changes ([`lifecycle`](super::lifecycle)).
 
 pub mod totp;
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::audit::Event;
 use super::auth::AuthUser;
+use super::lifecycle::{self, Change, Changed, Notice};
 use super::profile::check_password;
+use super::secrets::hex;
 use super::sessions::{self, Device};
 use super::state::AppState;
-use super::throttle::{Scope, Slot, ThrottleKey, hex};
+use super::throttle::{Scope, Slot, ThrottleKey};
 use super::users::{self, Account};
 use crate::error::{AppError, Result};
 use crate::model::{AdminUser, AuditEvent, MfaSetup, PublicUser, Session, SigninOutcome};
@@ -30,54 +34,19 @@ use crate::roles::Board;
 
 /// How long the second step may wait after a right password.
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(300);
+/// Wrong codes a challenge survives: the next one ends it.
+pub const CHALLENGE_MAX_FAILURES: i32 = 3;
 /// Recovery codes handed out when two-factor sign-in is enabled.
 pub const RECOVERY_CODES: usize = 10;
 /// The name authenticator apps show.
 const ISSUER: &str = "Rust Auth";
 
-/// The key secrets are encrypted with, and the admin policy.
-#[derive(Clone)]
+/// The two-factor policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MfaSettings {
-    cipher: Arc<Aes256Gcm>,
-    /// `REQUIRE_2FA_FOR_ADMINS`: admins without two-factor sign-in are kept off the Admin board.
+    /// `REQUIRE_2FA_FOR_ADMINS`: admins without two-factor sign-in may use no admin power until
+    /// they set it up.
     pub require_for_admins: bool,
-}
-
-impl std::fmt::Debug for MfaSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MfaSettings")
-            .field("require_for_admins", &self.require_for_admins)
-            .finish_non_exhaustive()
-    }
-}
-
-impl MfaSettings {
-    /// Settings with the 32-byte `key`.
-    ///
-    /// # Errors
-    /// A key of another length.
-    pub fn new(key: &[u8], require_for_admins: bool) -> Result<Self, String> {
-        let cipher = Aes256Gcm::new_from_slice(key)
-            .map_err(|_| format!("MFA_ENCRYPTION_KEY must be 32 bytes (got {})", key.len()))?;
-        Ok(MfaSettings { cipher: Arc::new(cipher), require_for_admins })
-    }
-
-    fn encrypt(&self, secret: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
-        let nonce: [u8; 12] = rand::random();
-        let ciphertext =
-            self.cipher.encrypt(Nonce::from_slice(&nonce), secret).map_err(|_| AppError::Internal)?;
-        Ok((ciphertext, nonce.to_vec()))
-    }
-
-    fn decrypt(&self, ciphertext: &[u8], nonce: &[u8]) -> Result<Vec<u8>> {
-        if nonce.len() != 12 {
-            return Err(AppError::Internal);
-        }
-        self.cipher.decrypt(Nonce::from_slice(nonce), ciphertext).map_err(|_| {
-            tracing::error!("a two-factor secret could not be decrypted: was MFA_ENCRYPTION_KEY changed?");
-            AppError::Internal
-        })
-    }
 }
 
 fn sha256(text: &str) -> Vec<u8> {
@@ -88,17 +57,21 @@ fn now_step() -> u64 {
     totp::step_at(u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0))
 }
 
+fn address_of(device: &Device) -> IpAddr {
+    device.address.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into())
+}
+
 /// `POST /api/auth/2fa/setup`: a new pending secret (replacing one not yet enabled).
 ///
 /// # Errors
-/// `Conflict`-like `Validation` when two-factor sign-in is already on; `Internal`.
+/// `Validation` when two-factor sign-in is already on; `Internal`.
 pub async fn setup(state: &AppState, caller: &AuthUser) -> Result<MfaSetup> {
     let user = &caller.user;
     if user.mfa_enabled {
         return Err(AppError::invalid_field("code", "Two-factor sign-in is already on. Turn it off first."));
     }
     let secret: [u8; 20] = rand::random();
-    let (ciphertext, nonce) = state.mfa.encrypt(&secret)?;
+    let (ciphertext, nonce) = state.key.seal(&secret)?;
     sqlx::query!(
         r#"
         insert into mfa_secrets (user_id, ciphertext, nonce) values ($1, $2, $3)
@@ -125,13 +98,24 @@ pub async fn setup(state: &AppState, caller: &AuthUser) -> Result<MfaSetup> {
     Ok(MfaSetup { secret, otpauth_url, qr_svg })
 }
 
-/// `POST /api/auth/2fa/enable`: the first right code turns two-factor sign-in on; returns the
-/// recovery codes (the only time they are shown).
+/// `POST /api/auth/2fa/enable`: the password and the first right code turn two-factor sign-in on;
+/// returns the recovery codes (the only time they are shown). Every other session ends.
 ///
 /// # Errors
-/// `Validation` naming `code` (wrong, or no set-up started); `TooManyAttempts`; `Internal`.
-pub async fn enable(state: &AppState, caller: &AuthUser, code: &str, address: IpAddr) -> Result<Vec<String>> {
+/// `Validation` naming `password` or `code` (wrong, or no set-up started); `TooManyAttempts`;
+/// `Internal`.
+pub async fn enable(
+    state: &AppState,
+    caller: &AuthUser,
+    password: &str,
+    code: &str,
+    device: &Device,
+) -> Result<Vec<String>> {
     let user = &caller.user;
+    let address = address_of(device);
+    if user.mfa_enabled {
+        return Err(AppError::invalid_field("code", "Two-factor sign-in is already on."));
+    }
     let pending = sqlx::query!(
         "select ciphertext, nonce, last_used_step from mfa_secrets where user_id = $1 and enabled_at is null",
         user.id,
@@ -139,17 +123,17 @@ pub async fn enable(state: &AppState, caller: &AuthUser, code: &str, address: Ip
     .fetch_optional(&state.pool)
     .await?
     .ok_or_else(|| AppError::invalid_field("code", "Start the set-up first."))?;
-    take_code_slot(state, user, address).await?;
-    let secret = state.mfa.decrypt(&pending.ciphertext, &pending.nonce)?;
+    check_password(state, caller, password, "password", address).await?;
+    let secret = state.key.open(&pending.ciphertext, &pending.nonce)?;
     let last_used = u64::try_from(pending.last_used_step).unwrap_or(0);
-    let Some(step) = totp::matching_step(&secret, code, now_step(), last_used) else {
-        return Err(AppError::invalid_field(
-            "code",
-            "That code is not right. Type the six digits your app shows now.",
-        ));
-    };
-    forgive(state, user, address).await?;
-    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
+    let step = counted(state, user, address, async {
+        Ok(totp::matching_step(&secret, code, now_step(), last_used))
+    })
+    .await?
+    .ok_or_else(|| {
+        AppError::invalid_field("code", "That code is not right. Type the six digits your app shows now.")
+    })?;
+    let codes = new_recovery_codes();
     let mut tx = state.pool.begin().await?;
     sqlx::query!(
         "update mfa_secrets set enabled_at = now(), last_used_step = $2 where user_id = $1",
@@ -158,15 +142,31 @@ pub async fn enable(state: &AppState, caller: &AuthUser, code: &str, address: Ip
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!("delete from mfa_recovery_codes where user_id = $1", user.id).execute(&mut *tx).await?;
-    for code in &codes {
-        sqlx::query!("insert into mfa_recovery_codes (user_id, hash) values ($1, $2)", user.id, sha256(code))
-            .execute(&mut *tx)
-            .await?;
-    }
-    Event::new(AuditEvent::MfaEnabled).by(user).on(user).from(address).record(&mut *tx).await?;
+    store_recovery_codes(&mut tx, user.id, &codes).await?;
+    let changed = Changed { user, by: None, device, session: Some(caller.session()) };
+    lifecycle::record(&mut tx, &state.mailer, Change::MfaEnabled, changed).await?;
     tx.commit().await?;
+    state.mailer.wake();
     Ok(codes)
+}
+
+/// Ten fresh recovery codes.
+fn new_recovery_codes() -> Vec<String> {
+    (0..RECOVERY_CODES).map(|_| recovery_code()).collect()
+}
+
+/// Replaces the account's recovery codes with `codes` (stored as their SHA-256).
+async fn store_recovery_codes(conn: &mut sqlx::PgConnection, user: Uuid, codes: &[String]) -> Result<()> {
+    let hashes: Vec<Vec<u8>> = codes.iter().map(|code| sha256(code)).collect();
+    sqlx::query!("delete from mfa_recovery_codes where user_id = $1", user).execute(&mut *conn).await?;
+    sqlx::query!(
+        "insert into mfa_recovery_codes (user_id, hash) select $1, unnest($2::bytea[])",
+        user,
+        &hashes,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// A recovery code: ten characters from an alphabet without look-alikes, as `xxxxx-xxxxx`.
@@ -178,7 +178,27 @@ fn recovery_code() -> String {
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
+/// Checks the password, then a code of the caller's: what a change of the second factor asks.
+async fn reauthenticate(
+    state: &AppState,
+    caller: &AuthUser,
+    password: &str,
+    code: &str,
+    device: &Device,
+) -> Result<()> {
+    let user = &caller.user;
+    if !user.mfa_enabled {
+        return Err(AppError::invalid_field("code", "Two-factor sign-in is not on."));
+    }
+    check_password(state, caller, password, "password", address_of(device)).await?;
+    if !accept_code(state, user, code, device).await? {
+        return Err(AppError::invalid_field("code", "That code is not right."));
+    }
+    Ok(())
+}
+
 /// `POST /api/auth/2fa/disable`: turns two-factor sign-in off, after the password and a code.
+/// Every other session ends.
 ///
 /// # Errors
 /// `Validation` naming `password` or `code`; `TooManyAttempts`; `Internal`.
@@ -187,21 +207,41 @@ pub async fn disable(
     caller: &AuthUser,
     password: &str,
     code: &str,
-    address: IpAddr,
+    device: &Device,
 ) -> Result<()> {
+    reauthenticate(state, caller, password, code, device).await?;
     let user = &caller.user;
-    if !user.mfa_enabled {
-        return Err(AppError::invalid_field("code", "Two-factor sign-in is not on."));
-    }
-    check_password(state, caller, password, "password", address).await?;
-    if !accept_code(state, user, code, address).await? {
-        return Err(AppError::invalid_field("code", "That code is not right."));
-    }
     let mut tx = state.pool.begin().await?;
     remove(&mut tx, user.id).await?;
-    Event::new(AuditEvent::MfaDisabled).by(user).on(user).from(address).record(&mut *tx).await?;
+    let changed = Changed { user, by: None, device, session: Some(caller.session()) };
+    lifecycle::record(&mut tx, &state.mailer, Change::MfaDisabled, changed).await?;
     tx.commit().await?;
+    state.mailer.wake();
     Ok(())
+}
+
+/// `POST /api/auth/2fa/recovery-codes`: after the password and a code, ten new recovery codes
+/// replace the old ones (shown once). Every other session ends.
+///
+/// # Errors
+/// `Validation` naming `password` or `code`; `TooManyAttempts`; `Internal`.
+pub async fn regenerate_recovery_codes(
+    state: &AppState,
+    caller: &AuthUser,
+    password: &str,
+    code: &str,
+    device: &Device,
+) -> Result<Vec<String>> {
+    reauthenticate(state, caller, password, code, device).await?;
+    let user = &caller.user;
+    let codes = new_recovery_codes();
+    let mut tx = state.pool.begin().await?;
+    store_recovery_codes(&mut tx, user.id, &codes).await?;
+    let changed = Changed { user, by: None, device, session: Some(caller.session()) };
+    lifecycle::record(&mut tx, &state.mailer, Change::RecoveryCodesReplaced, changed).await?;
+    tx.commit().await?;
+    state.mailer.wake();
+    Ok(codes)
 }
 
 async fn remove(tx: &mut sqlx::PgConnection, user: Uuid) -> Result<()> {
@@ -210,32 +250,38 @@ async fn remove(tx: &mut sqlx::PgConnection, user: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// `DELETE /api/admin/users/{id}/2fa`: an admin turns a user's two-factor sign-in off (a lost phone).
+/// `DELETE /api/admin/users/{id}/2fa`: an admin turns a user's two-factor sign-in off (a lost
+/// phone). Every session of the user ends. Admins turn their own off like everyone else, with the
+/// password and a code.
 ///
 /// # Errors
-/// `Forbidden` for a non-admin; `NotFound`; `Internal`.
+/// `Forbidden` for a non-admin and for the caller's own account; `NotFound`; `Internal`.
 pub async fn admin_reset(
     state: &AppState,
     caller: &AuthUser,
     target: Uuid,
-    address: IpAddr,
+    device: &Device,
 ) -> Result<AdminUser> {
     caller.require(Board::Admin)?;
+    if target == caller.user.id {
+        return Err(AppError::Forbidden {
+            message: "Turn your own two-factor sign-in off from your profile, with your password and a code."
+                .to_owned(),
+        });
+    }
     let mut tx = state.pool.begin().await?;
     let account = users::find(&mut *tx, target).await?;
     remove(&mut tx, target).await?;
-    Event::new(AuditEvent::MfaReset)
-        .by(&caller.user)
-        .on(&account.user)
-        .from(address)
-        .record(&mut *tx)
-        .await?;
+    let changed = Changed { user: &account.user, by: Some(&caller.user), device, session: None };
+    lifecycle::record(&mut tx, &state.mailer, Change::MfaReset, changed).await?;
     let after = users::find(&mut *tx, target).await?;
     tx.commit().await?;
+    state.mailer.wake();
     Ok(after.into())
 }
 
-/// After a right password for an account with two-factor sign-in: the challenge for step two.
+/// After a right password for an account with two-factor sign-in: the challenge for step two,
+/// issued under the account's security stamp.
 ///
 /// # Errors
 /// `Internal` when the database fails.
@@ -248,8 +294,8 @@ pub async fn challenge(
     let challenge = hex(&rand::random::<[u8; 32]>());
     sqlx::query!(
         r#"
-        insert into mfa_challenges (hash, user_id, remember, user_agent, expires_at)
-        values ($1, $2, $3, $4, now() + make_interval(secs => $5))
+        insert into mfa_challenges (hash, user_id, remember, user_agent, expires_at, stamp)
+        select $1, id, $3, $4, now() + make_interval(secs => $5), security_stamp from users where id = $2
         "#,
         sha256(&challenge),
         account.user.id,
@@ -265,23 +311,38 @@ pub async fn challenge(
 /// `POST /api/auth/2fa/verify`: the second step of a sign-in, with a TOTP or a recovery code.
 ///
 /// # Errors
-/// `Unauthorized` for an unknown, used or expired challenge; `InvalidCode`; `TooManyAttempts`;
+/// `Unauthorized` for an unknown, used, expired or outdated challenge (a credential changed since
+/// the password was checked), or one ended by wrong codes; `InvalidCode`; `TooManyAttempts`;
 /// `AccountDisabled`; `Internal`.
 pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Device) -> Result<Session> {
-    let address = device.address.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     let expired = || AppError::unauthorized("This sign-in step has expired. Sign in again.");
     if challenge.len() != 64 {
         return Err(expired());
     }
     let found = sqlx::query!(
-        "select user_id, remember from mfa_challenges where hash = $1 and used_at is null and expires_at > now()",
+        r#"
+        select c.user_id, c.remember from mfa_challenges c join users u on u.id = c.user_id
+        where c.hash = $1 and c.used_at is null and c.expires_at > now() and c.stamp = u.security_stamp
+        "#,
         sha256(challenge),
     )
     .fetch_optional(&state.pool)
     .await?
     .ok_or_else(expired)?;
     let account = users::find(&state.pool, found.user_id).await?;
-    if !accept_code(state, &account.user, code, address).await? {
+    if !accept_code(state, &account.user, code, device).await? {
+        // The third wrong code ends the challenge: the password is needed again.
+        sqlx::query!(
+            r#"
+            update mfa_challenges
+            set failures = failures + 1, used_at = case when failures + 1 >= $2 then now() end
+            where hash = $1 and used_at is null
+            "#,
+            sha256(challenge),
+            CHALLENGE_MAX_FAILURES,
+        )
+        .execute(&state.pool)
+        .await?;
         super::signin::outcome("invalid_code");
         return Err(AppError::InvalidCode);
     }
@@ -297,34 +358,86 @@ pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Devi
     if account.disabled {
         return Err(AppError::AccountDisabled);
     }
-    Event::new(AuditEvent::SigninSucceeded)
-        .on(&account.user)
-        .from(address)
-        .detail("with a second factor")
-        .record(&state.pool)
-        .await?;
+    let mut event = Event::new(AuditEvent::SigninSucceeded).on(&account.user).detail("with a second factor");
+    if let Some(address) = device.address {
+        event = event.from(address);
+    }
+    event.record(&state.pool).await?;
     super::signin::outcome("signed_in_with_second_factor");
     sessions::start(state, account, found.remember, device).await
 }
 
-/// Checks a TOTP or recovery code of `user` under the sign-in throttle, using it up when right.
-async fn accept_code(state: &AppState, user: &PublicUser, code: &str, address: IpAddr) -> Result<bool> {
-    take_code_slot(state, user, address).await?;
+/// Checks a TOTP or recovery code of `user` under the code throttle, using it up when right (a
+/// recovery code used mails its owner a notice).
+async fn accept_code(state: &AppState, user: &PublicUser, code: &str, device: &Device) -> Result<bool> {
     let code = code.trim();
-    let accepted = if code.len() == 6 {
-        accept_totp(state, user.id, code).await?
-    } else {
-        accept_recovery(state, user, code, address).await?
-    };
-    if accepted {
-        forgive(state, user, address).await?;
-    } else {
-        Event::new(AuditEvent::MfaFailed).on(user).from(address).record(&state.pool).await?;
+    // `Some(true)`: a recovery code was used up.
+    let accepted = counted(state, user, address_of(device), async {
+        if code.len() == totp::DIGITS as usize {
+            Ok(accept_totp(state, user.id, code).await?.map(|()| false))
+        } else {
+            Ok(accept_recovery(state, user.id, code).await?.then_some(true))
+        }
+    })
+    .await?;
+    if accepted == Some(true) {
+        let mut tx = state.pool.begin().await?;
+        let mut event = Event::new(AuditEvent::MfaRecoveryCodeUsed).on(user);
+        if let Some(address) = device.address {
+            event = event.from(address);
+        }
+        event.record(&mut *tx).await?;
+        lifecycle::notify(&mut tx, &state.mailer, Notice::RecoveryCodeUsed, user, device).await?;
+        tx.commit().await?;
+        state.mailer.wake();
     }
-    Ok(accepted)
+    Ok(accepted.is_some())
 }
 
-async fn accept_totp(state: &AppState, user: Uuid, code: &str) -> Result<bool> {
+/// Runs `check` (`Some` when the code was right) under a slot of the code throttle: refused with
+/// 429 when too many codes of `user` were wrong lately; a wrong code keeps its slot, a right one
+/// gives it back with the failures of this address.
+async fn counted<T>(
+    state: &AppState,
+    user: &PublicUser,
+    address: IpAddr,
+    check: impl Future<Output = Result<Option<T>>>,
+) -> Result<Option<T>> {
+    let key = ThrottleKey::account(user.id);
+    let slot = match state.throttle.take(&state.pool, Scope::Mfa, &key, address).await? {
+        Slot::Taken(slot) => slot,
+        Slot::Refused { retry_after } => {
+            Event::new(AuditEvent::MfaThrottled)
+                .on(user)
+                .from(address)
+                .folded(key.as_str(), state.throttle.mfa.window)
+                .record(&state.pool)
+                .await?;
+            return Err(AppError::TooManyAttempts { retry_after });
+        }
+    };
+    let outcome = match check.await {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            state.throttle.failed(&state.pool, slot).await?;
+            return Err(err);
+        }
+    };
+    if outcome.is_some() {
+        state.throttle.succeeded(&state.pool, Scope::Mfa, &key, address, slot).await?;
+    } else {
+        state.throttle.failed(&state.pool, slot).await?;
+        Event::new(AuditEvent::MfaFailed)
+            .on(user)
+            .from(address)
+            .folded(key.as_str(), state.throttle.mfa.window)
+            .record(&state.pool)
+            .await?;
+    }
+    Ok(outcome)
+}
+
+async fn accept_totp(state: &AppState, user: Uuid, code: &str) -> Result<Option<()>> {
     let Some(row) = sqlx::query!(
         "select ciphertext, nonce, last_used_step from mfa_secrets where user_id = $1 and enabled_at is not null",
         user,
@@ -332,12 +445,12 @@ async fn accept_totp(state: &AppState, user: Uuid, code: &str) -> Result<bool> {
     .fetch_optional(&state.pool)
     .await?
     else {
-        return Ok(false);
+        return Ok(None);
     };
-    let secret = state.mfa.decrypt(&row.ciphertext, &row.nonce)?;
+    let secret = state.key.open(&row.ciphertext, &row.nonce)?;
     let last_used = u64::try_from(row.last_used_step).unwrap_or(0);
     let Some(step) = totp::matching_step(&secret, code, now_step(), last_used) else {
-        return Ok(false);
+        return Ok(None);
     };
     // Recorded only if no one recorded this step or a later one meanwhile: a code works once.
     let step = i64::try_from(step).unwrap_or(i64::MAX);
@@ -348,53 +461,27 @@ async fn accept_totp(state: &AppState, user: Uuid, code: &str) -> Result<bool> {
     )
     .execute(&state.pool)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok((done.rows_affected() == 1).then_some(()))
 }
 
-async fn accept_recovery(state: &AppState, user: &PublicUser, code: &str, address: IpAddr) -> Result<bool> {
+async fn accept_recovery(state: &AppState, user: Uuid, code: &str) -> Result<bool> {
     let normalised = code.to_lowercase();
     if normalised.len() > 32 {
         return Ok(false);
     }
     let done = sqlx::query!(
         "update mfa_recovery_codes set used_at = now() where user_id = $1 and hash = $2 and used_at is null",
-        user.id,
+        user,
         sha256(&normalised),
     )
     .execute(&state.pool)
     .await?;
-    let used = done.rows_affected() == 1;
-    if used {
-        Event::new(AuditEvent::MfaRecoveryCodeUsed).on(user).from(address).record(&state.pool).await?;
-    }
-    Ok(used)
-}
-
-async fn take_code_slot(state: &AppState, user: &PublicUser, address: IpAddr) -> Result<()> {
-    match state.throttle.take(&state.pool, Scope::Signin, &ThrottleKey::account(user.id), address).await? {
-        Slot::Taken(_) => Ok(()),
-        Slot::Refused { retry_after } => Err(AppError::TooManyAttempts { retry_after }),
-    }
-}
-
-async fn forgive(state: &AppState, user: &PublicUser, address: IpAddr) -> Result<()> {
-    state.throttle.forgive(&state.pool, Scope::Signin, &ThrottleKey::account(user.id), address).await
+    Ok(done.rows_affected() == 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_round_trip_and_a_wrong_key_fails() {
-        let settings = MfaSettings::new(&[3; 32], false).unwrap();
-        let (ciphertext, nonce) = settings.encrypt(b"a secret of twenty b").unwrap();
-        assert_ne!(&ciphertext[..20], b"a secret of twenty b");
-        assert_eq!(settings.decrypt(&ciphertext, &nonce).unwrap(), b"a secret of twenty b");
-        let other = MfaSettings::new(&[4; 32], false).unwrap();
-        assert!(other.decrypt(&ciphertext, &nonce).is_err());
-        assert!(MfaSettings::new(&[1; 16], false).is_err());
-    }
 
     #[test]
     fn recovery_codes_look_alike_and_differ() {

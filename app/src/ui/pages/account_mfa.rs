@@ -1,16 +1,22 @@
-//! The Profile page's two-factor controls: set up (QR code, first code, recovery codes shown once)
-//! and turn off (password and a code).
+//! The Profile page's two-factor controls: set up (QR code, password and first code, recovery codes
+//! shown once), new recovery codes and turn off (each with the password and a code).
 
 use leptos::prelude::*;
 
 use crate::api;
 use crate::model::MfaSetup;
+use crate::requests::PasswordCodeRequest;
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::session::use_session;
 use crate::validation::signin_password_error;
 
 fn code_error(value: &str) -> Option<String> {
     value.trim().is_empty().then(|| "Enter the code your authenticator app shows.".to_owned())
+}
+
+/// What every change of the second factor sends: the password and a code.
+fn confirm((password, code): &(String, String)) -> PasswordCodeRequest {
+    PasswordCodeRequest { password: password.clone().into(), code: code.clone().into() }
 }
 
 /// Two-factor sign-in: its state, and what can be done about it.
@@ -21,8 +27,8 @@ pub fn TwoFactor(enabled: bool) -> impl IntoView {
     view! {
         <h2 id="two-factor">"Two-factor sign-in"</h2>
         {move || match (codes.get(), enabled) {
-            (Some(codes), _) => view! { <RecoveryCodes codes=codes/> }.into_any(),
-            (None, true) => view! { <TurnOff/> }.into_any(),
+            (Some(shown), _) => view! { <RecoveryCodes codes=shown shown=codes/> }.into_any(),
+            (None, true) => view! { <NewCodes codes=codes/> <TurnOff/> }.into_any(),
             (None, false) => view! { <SetUp codes=codes/> }.into_any(),
         }}
     }
@@ -57,8 +63,9 @@ fn SetUp(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
 #[component]
 fn Enable(setup: MfaSetup, codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
     let form = Form::new();
+    let password = form.input("password", signin_password_error);
     let code = form.input("code", code_error);
-    let enable = Action::new_local(|code: &String| api::mfa_enable(code.clone().into()));
+    let enable = Action::new_local(|request: &(String, String)| api::mfa_enable(confirm(request)));
     // The stored user learns about two-factor sign-in once the codes are put away (updating it
     // rebuilds the Profile, which would hide them).
     form.follow(enable, move |issued| codes.set(Some(issued)));
@@ -69,17 +76,22 @@ fn Enable(setup: MfaSetup, codes: RwSignal<Option<Vec<String>>>) -> impl IntoVie
         // Drawn by the server as SVG: no third-party service sees the secret.
         <div class="qr" data-testid="mfa-qr" inner_html=setup.qr_svg></div>
         <p>"Key: " <code data-testid="mfa-secret">{setup.secret}</code></p>
-        <ActionForm form=form action=enable request=move || code.get() labelled_by="two-factor"
+        <p>"Then confirm it is you: your password, and the code the app shows now. Turning it on signs "
+           "out every other device."</p>
+        <ActionForm form=form action=enable request=move || (password.get(), code.get()) labelled_by="two-factor"
             label="Turn on" busy_label="Checking…">
+            <TextField label="Password" input=password form=form kind="password" autocomplete="current-password"
+                id="mfa-enable-password"/>
             <TextField label="Code from the app" input=code form=form autocomplete="one-time-code"/>
         </ActionForm>
     }
 }
 
 #[component]
-fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
+fn RecoveryCodes(codes: Vec<String>, shown: RwSignal<Option<Vec<String>>>) -> impl IntoView {
     let session = use_session();
     let saved = move |_| {
+        shown.set(None);
         if let Some(mut user) = session.user() {
             user.mfa_enabled = true;
             session.refresh_user(user);
@@ -102,9 +114,7 @@ fn TurnOff() -> impl IntoView {
     let form = Form::new();
     let password = form.input("password", signin_password_error);
     let code = form.input("code", code_error);
-    let disable = Action::new_local(|(password, code): &(String, String)| {
-        api::mfa_disable(password.clone().into(), code.clone().into())
-    });
+    let disable = Action::new_local(|request: &(String, String)| api::mfa_disable(confirm(request)));
     form.follow(disable, move |()| {
         if let Some(mut user) = untrack(|| session.user()) {
             user.mfa_enabled = false;
@@ -116,9 +126,32 @@ fn TurnOff() -> impl IntoView {
         <p><span class="badge ok" data-testid="mfa-state">"On"</span> " Signing in asks for a code from your authenticator app."</p>
         <ActionForm form=form action=disable request=move || (password.get(), code.get()) labelled_by="two-factor"
             label="Turn off two-factor sign-in" busy_label="Turning off…" class="danger">
+            <p class="hint">"Turning it off signs out every other device."</p>
             <TextField label="Password" input=password form=form kind="password" autocomplete="current-password"
                 id="mfa-password"/>
             <TextField label="Code or recovery code" input=code form=form autocomplete="one-time-code" id="mfa-code"/>
+        </ActionForm>
+    }
+}
+
+/// New recovery codes: the old ones stop working (for when they were used up, lost or seen).
+#[component]
+fn NewCodes(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
+    let form = Form::new();
+    let password = form.input("password", signin_password_error);
+    let code = form.input("code", code_error);
+    let renew = Action::new_local(|request: &(String, String)| api::mfa_recovery_codes(confirm(request)));
+    form.follow(renew, move |issued| codes.set(Some(issued)));
+    view! {
+        <h3 id="new-recovery-codes">"New recovery codes"</h3>
+        <p>"Used most of your recovery codes, or think someone saw them? Make ten new ones: the old "
+           "ones stop working, and every other device is signed out."</p>
+        <ActionForm form=form action=renew request=move || (password.get(), code.get())
+            labelled_by="new-recovery-codes" label="New recovery codes" busy_label="Making codes…">
+            <TextField label="Password" input=password form=form kind="password" autocomplete="current-password"
+                id="codes-password"/>
+            <TextField label="Code or recovery code" input=code form=form autocomplete="one-time-code"
+                id="codes-code"/>
         </ActionForm>
     }
 }

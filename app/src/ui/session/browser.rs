@@ -7,7 +7,7 @@
 //! from the browser's own clock at the moment a session arrived, so a clock that is off cannot
 //! make a tab renew in a loop.
 
-use gloo_storage::{LocalStorage, Storage};
+use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,8 @@ use crate::model::Session;
 const MAX_TIMER_MS: i64 = i32::MAX as i64;
 /// Name of the Web Lock that renewals take.
 const LOCK_NAME: &str = "rust-auth.refresh";
+/// sessionStorage key (this tab only) of why the session ended, until the next page shows it.
+const REASON_KEY: &str = "rust-auth.signed-out-reason";
 
 /// What is kept in localStorage: the session and when (by this browser's clock) it arrived.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,6 +75,26 @@ pub fn store(session: Option<&Session>) {
     };
 }
 
+/// Keeps why this tab was signed out (or forgets it), so that the next page this tab loads still
+/// says why: a session refused in the background (a renewal while the page sat open) must not
+/// leave a silent sign-in page after a reload.
+pub fn keep_reason(reason: Option<&str>) {
+    let _ = match reason {
+        Some(reason) => SessionStorage::set(REASON_KEY, reason),
+        None => {
+            SessionStorage::delete(REASON_KEY);
+            Ok(())
+        }
+    };
+}
+
+/// Why this tab was last signed out, once: it is forgotten as it is read.
+fn take_reason() -> Option<String> {
+    let reason = SessionStorage::get::<String>(REASON_KEY).ok();
+    SessionStorage::delete(REASON_KEY);
+    reason
+}
+
 /// Restores the stored session once the page is hydrated (`hydrated`), renews or verifies it, and
 /// keeps tabs and renewal in step.
 pub fn restore(session: SessionContext, hydrated: Signal<bool>) {
@@ -120,6 +142,7 @@ fn restore_stored(session: SessionContext, restored: RwSignal<Option<String>>) {
             if LocalStorage::raw().get_item(STORAGE_KEY).ok().flatten().is_some() {
                 session.sign_out(Some("Your saved session could not be read. Sign in again.".into()));
             } else {
+                session.notice.set(take_reason().map(|text| super::Notice { warning: true, text }));
                 session.state.set(AuthState::SignedOut);
             }
         }

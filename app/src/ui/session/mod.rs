@@ -64,7 +64,10 @@ pub fn provide_session(hydrated: Signal<bool>) -> SessionContext {
     let end = Action::new_local(move |_: &()| async move {
         let _ = crate::api::sign_out().await;
         #[cfg(feature = "hydrate")]
-        browser::store(None);
+        {
+            browser::store(None);
+            browser::keep_reason(None);
+        }
         notice.set(None);
         state.set(AuthState::SignedOut);
     });
@@ -117,7 +120,10 @@ impl SessionContext {
     /// Starts a session: stores it and updates every view.
     pub fn sign_in(&self, session: Session) {
         #[cfg(feature = "hydrate")]
-        browser::store(Some(&session));
+        {
+            browser::store(Some(&session));
+            browser::keep_reason(None);
+        }
         self.notice.set(None);
         self.state.set(AuthState::SignedIn(session));
     }
@@ -125,7 +131,10 @@ impl SessionContext {
     /// Ends the session; `reason` (if any) is shown as a warning.
     pub fn sign_out(&self, reason: Option<String>) {
         #[cfg(feature = "hydrate")]
-        browser::store(None);
+        {
+            browser::store(None);
+            browser::keep_reason(reason.as_deref());
+        }
         self.notice.set(reason.map(|text| Notice { warning: true, text }));
         self.state.set(AuthState::SignedOut);
     }
