@@ -8,6 +8,17 @@
 -- issued under and stop working once it moves on.
 alter table users add column security_stamp bigint not null default 0;
 
+-- The stamp joins what every account read sees: a sign-in records the stamp its password was
+-- checked under, and its session is only started if the stamp still holds.
+drop view accounts;
+create view accounts as
+select u.id, u.name, u.username, u.email, u.password_hash, u.token_version, u.disabled_at, u.created_at,
+       u.email_verified_at, u.security_stamp,
+       exists(select 1 from mfa_secrets m where m.user_id = u.id and m.enabled_at is not null) as mfa_enabled,
+       array(select r.name from user_roles ur join roles r on r.id = ur.role_id
+             where ur.user_id = u.id order by r.id) as roles
+from users u;
+
 alter table account_tokens
     -- The account's security stamp when the link was issued.
     add column stamp bigint not null default 0;
@@ -162,3 +173,8 @@ create index outbox_sent_at_idx on outbox (sent_at) where sent_at is not null;
 alter type audit_event add value 'mfa_throttled';
 alter type audit_event add value 'recovery_codes_regenerated';
 alter type audit_event add value 'refresh_refused';
+
+-- Recovery codes are now stored as a MAC under the server key (a copy of the database cannot be
+-- searched for them); codes stored before, as a plain SHA-256, keep working until used or replaced.
+comment on column mfa_recovery_codes.hash is
+    'HMAC-SHA256 of the code under a key derived from ENCRYPTION_KEY (older rows: SHA-256 of the code)';

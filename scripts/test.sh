@@ -55,7 +55,8 @@ export AUTH_OPEN_ROLE_SIGNUP=false
 export RUST_LOG="${RUST_LOG:-warn}"
 # Every browser test runs from 127.0.0.1, in parallel, against one server: the per-address limits
 # would make them depend on each other. The per-account limits, which the suite tests, stay as they are.
-export SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_FAILURES_PER_ADDRESS=100000 RECOVERY_MAX_PER_ADDRESS=100000
+export SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_FAILURES_PER_ADDRESS=100000 SIGNIN_MAX_ATTEMPTS_PER_ADDRESS=100000 \
+  RECOVERY_MAX_PER_ADDRESS=100000
 export MAIL_RETRY_SECS=1
 # Access tokens live 20 s, so the app renews its session by itself during the suite (and a test
 # waits for a token to expire); sessions themselves keep their default lifetimes.

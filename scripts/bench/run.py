@@ -159,7 +159,8 @@ def main():
                     RUST_LOG=os.environ.get("BENCH_RUST_LOG", "info"),
                     # One client address sends thousands of sign-ins (and the timing check's failures).
                     SIGNIN_MAX_FAILURES="1000000", SIGNIN_MAX_FAILURES_PER_ADDRESS="1000000",
-                    SIGNIN_MAX_FAILURES_PER_ACCOUNT="1000000", SIGNUP_MAX_PER_ADDRESS="1000000")
+                    SIGNIN_MAX_FAILURES_PER_ACCOUNT="1000000", SIGNIN_MAX_ATTEMPTS_PER_ADDRESS="1000000",
+                    SIGNUP_MAX_PER_ADDRESS="1000000", REFRESH_MAX_PER_HOUR="1000000")
     ours = Server("ours", [binary], ours_env, ROOT, OURS_PORT)
 
     # The database is migrated before start-up is timed (the figure excludes first-run migrations).

@@ -386,6 +386,10 @@ fn throttle(get: &impl Fn(&str) -> Option<String>, note: &mut impl FnMut(String)
         per_address: limit("RECOVERY_MAX_PER_ADDRESS", defaults.mail.per_address),
         ..defaults.mail
     };
+    let signin_attempts = Limits {
+        per_address: limit("SIGNIN_MAX_ATTEMPTS_PER_ADDRESS", defaults.signin_attempts.per_address),
+        ..defaults.signin_attempts
+    };
     let mfa = Limits {
         per_pair: limit("MFA_MAX_FAILURES", defaults.mfa.per_pair),
         per_key: limit("MFA_MAX_FAILURES_PER_ACCOUNT", defaults.mfa.per_key),
@@ -399,6 +403,10 @@ fn throttle(get: &impl Fn(&str) -> Option<String>, note: &mut impl FnMut(String)
         |key: &str, default: Duration| Duration::from_secs(number(get, key, default.as_secs(), note).max(1));
     Throttle {
         signin: Limits { window: window("SIGNIN_WINDOW_SECS", signin.window), ..signin },
+        signin_attempts: Limits {
+            window: window("SIGNIN_WINDOW_SECS", signin_attempts.window),
+            ..signin_attempts
+        },
         mfa: Limits { window: window("MFA_WINDOW_SECS", mfa.window), ..mfa },
         signup: Limits { window: window("SIGNUP_WINDOW_SECS", signup.window), ..signup },
         mail: Limits { window: window("RECOVERY_WINDOW_SECS", mail.window), ..mail },

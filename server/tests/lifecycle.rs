@@ -899,3 +899,164 @@ async fn twenty_concurrent_right_passwords_all_sign_in(pool: PgPool) {
         assert!((880..=900).contains(&retry), "{retry}");
     }
 }
+
+// What an attacker's review found, each made a test.
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_sign_in_checked_before_a_credential_change_starts_nothing_after_it(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    // The attacker's sign-in has checked the old password (its bcrypt ran)...
+    let checked = app::ssr::users::find_credentials(&app.pool, "adam").await.unwrap().unwrap().account;
+    // ...when the owner changes it.
+    let token = app.token("adam").await;
+    let change = json!({ "currentPassword": PASSWORD, "newPassword": "owner-changed-it-now" });
+    assert_eq!(app.post_bearer("/api/auth/password", &token, &change).await.status, StatusCode::OK);
+    let device = app::ssr::sessions::Device::default();
+    let late = app::ssr::sessions::start(&app.state, checked.clone(), true, &device).await;
+    assert!(matches!(late, Err(app::error::AppError::Unauthorized { .. })), "{late:?}");
+    // Nor does it get a second-factor challenge under the old stamp.
+    let challenge = app::ssr::mfa::challenge(&app.state, &checked, true, &device).await;
+    assert!(matches!(challenge, Err(app::error::AppError::Unauthorized { .. })), "{challenge:?}");
+    let live: i64 = sqlx::query_scalar("select count(*) from sessions where ended_at is null")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(live, 1, "only the owner's session");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn right_passwords_from_one_address_are_bounded_too(pool: PgPool) {
+    let mut state = common::state(pool.clone());
+    state.throttle.signin_attempts.per_address = Some(10);
+    let app = common::serve(state, pool).await;
+    app.insert_user("adam", &["user"]).await;
+    for _ in 0..10 {
+        assert_eq!(app.signin("adam", PASSWORD).await.status, StatusCode::OK);
+    }
+    app.signin("adam", PASSWORD).await.assert_error(429, "too_many_attempts");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn signing_in_in_a_loop_keeps_at_most_a_hundred_sessions(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    let first = session(&app, "adam").await;
+    for _ in 0..104 {
+        app.signin("adam", PASSWORD).await;
+    }
+    let live: i64 = sqlx::query_scalar("select count(*) from sessions where ended_at is null")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(live, 100);
+    // The least recently used went first.
+    app.get_bearer("/api/test/user", &access(&first)).await.assert_error(401, "unauthorized");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn recovery_codes_are_stored_as_keyed_macs_not_plain_hashes(pool: PgPool) {
+    use sha2::{Digest, Sha256};
+    let app = spawn(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    let (_, codes) = turn_on(&app, &app.token("adam").await).await;
+    let stored: Vec<Vec<u8>> =
+        sqlx::query_scalar("select hash from mfa_recovery_codes").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(stored.len(), 10);
+    for code in &codes {
+        let plain = Sha256::digest(code.as_bytes()).to_vec();
+        assert!(!stored.contains(&plain), "a recovery code is findable by its plain SHA-256");
+    }
+    // A code stored the old way (plain SHA-256) still works once.
+    let id = app.user_id("adam").await;
+    let legacy = "abcde-fghjk";
+    sqlx::query("insert into mfa_recovery_codes (user_id, hash) values ($1, sha256($2::bytea))")
+        .bind(id)
+        .bind(legacy.as_bytes())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let challenge = challenge(&app, "adam").await;
+    assert_eq!(verify(&app, &challenge, legacy).await.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn forty_concurrent_codes_on_one_challenge_get_three_checks(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    let (secret, _) = turn_on(&app, &app.token("adam").await).await;
+    let challenge = challenge(&app, "adam").await;
+    let wrong = wrong_code(&secret);
+    let answers = futures::future::join_all((0..40).map(|_| verify(&app, &challenge, &wrong))).await;
+    let codes: Vec<&str> = answers.iter().map(|a| a.body["error"].as_str().unwrap_or("")).collect();
+    assert_eq!(codes.iter().filter(|c| **c == "invalid_code").count(), 3, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == "unauthorized").count(), 37, "{codes:?}");
+    verify(&app, &challenge, &code(&secret, now_step())).await.assert_error(401, "unauthorized");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_set_up_restarted_while_a_code_is_checked_is_not_enabled(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    let token = app.token("adam").await;
+    let setup = app.post_bearer("/api/auth/2fa/setup", &token, &json!({})).await;
+    let secret = base32_decode(setup.body["secret"].as_str().unwrap());
+    // Two enables with the same right code at once: one turns it on, the other is refused.
+    let body = json!({ "password": PASSWORD, "code": code(&secret, now_step()) });
+    let (one, two) = tokio::join!(
+        app.post_bearer("/api/auth/2fa/enable", &token, &body),
+        app.post_bearer("/api/auth/2fa/enable", &token, &body)
+    );
+    let mut statuses = [one.status.as_u16(), two.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 422], "{} / {}", one.body, two.body);
+    let stored: i64 =
+        sqlx::query_scalar("select count(*) from mfa_recovery_codes").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(stored, 10, "the codes handed out are the ones stored");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_stolen_session_cannot_use_up_the_owners_changes_of_address(pool: PgPool) {
+    let app = behind_proxy(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    let thief = app.token("adam").await;
+    let owner = app.token("adam").await;
+    let change = |token: &str, address: &str, password: &str, email: &str| {
+        let request = from(app.request(Method::POST, "/api/auth/email/change"), address)
+            .bearer_auth(token)
+            .json(&json!({ "password": password, "newEmail": email }));
+        app.send(request)
+    };
+    for i in 0..5 {
+        let answer = change(&thief, "198.51.100.66", "a-guess", &format!("thief{i}@evil.example")).await;
+        answer.assert_error(422, "validation");
+    }
+    for i in 0..5 {
+        let answer = change(&owner, "203.0.113.5", PASSWORD, &format!("owner{i}@example.com")).await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{i}: {}", answer.body);
+    }
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_stolen_refresh_token_and_a_change_of_address_are_told_to_the_owner(pool: PgPool) {
+    let (app, smtp) = common::spawn_with_mail(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    let first = session(&app, "adam").await;
+    let second = refresh(&app, &refresh_token(&first)).await.body;
+    refresh(&app, &refresh_token(&second)).await;
+    refresh(&app, &refresh_token(&first)).await.assert_error(401, "refresh_token_reused");
+    let mail = &smtp.wait_for("adam@example.com", 1).await[0];
+    assert_eq!(mail.subject, "A copied sign-in of your Rust Auth account was stopped");
+    // A change of address, once followed, is told to the old address.
+    let token = app.token("adam").await;
+    let body = json!({ "password": PASSWORD, "newEmail": "adam@new.example" });
+    app.post_bearer("/api/auth/email/change", &token, &body).await;
+    let link = smtp.wait_for("adam@new.example", 1).await[0].token("http://app.example/verify-email");
+    assert_eq!(app.post("/api/auth/email/verify", &json!({ "token": link })).await.status, StatusCode::OK);
+    let mails = smtp.wait_for("adam@example.com", 3).await;
+    assert!(
+        mails.iter().any(|m| m.subject == "The email address of your Rust Auth account was changed"),
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+}

@@ -161,7 +161,7 @@ pub async fn lock(state: &AppState) -> Result<Transaction<'static, Postgres>> {
 
 /// A transaction holding the admin lock, in which `caller` is still an active admin with a live
 /// session: what was true when the request arrived may have changed while it waited for the lock.
-async fn locked(state: &AppState, caller: &AuthUser) -> Result<Transaction<'static, Postgres>> {
+pub async fn locked(state: &AppState, caller: &AuthUser) -> Result<Transaction<'static, Postgres>> {
     let mut tx = lock(state).await?;
     let now = users::find(&mut *tx, caller.user.id).await.map_err(|err| match err {
         AppError::NotFound => AppError::token_invalid(),

@@ -129,6 +129,10 @@ pub enum Notice {
     RecoveryCodeUsed,
     /// An admin turned two-factor sign-in off.
     MfaReset,
+    /// A spent refresh token was presented again: its session was ended.
+    RefreshTokenReused,
+    /// The account moved to another address (sent to the old one).
+    EmailChanged,
 }
 
 impl Notice {
@@ -161,6 +165,14 @@ impl Notice {
             Notice::MfaReset => (
                 "An administrator turned off two-factor sign-in for your Rust Auth account",
                 "An administrator turned off two-factor sign-in for your Rust Auth account, as asked when a phone is lost. Every device was signed out. Set it up again from your profile.",
+            ),
+            Notice::RefreshTokenReused => (
+                "A copied sign-in of your Rust Auth account was stopped",
+                "An old sign-in token of one of your devices was used again, which happens when someone copied it. That device's session was ended; sign in there again.",
+            ),
+            Notice::EmailChanged => (
+                "The email address of your Rust Auth account was changed",
+                "The email address of your Rust Auth account was changed to another one, which now receives its mails. This address no longer signs in.",
             ),
         }
     }

@@ -55,15 +55,18 @@ pub fn well_formed(token: &str) -> bool {
 
 /// Issues a link for `user`, mailed to `email`, voiding the older ones of the same purpose; returns
 /// the token to put in the mail (the only copy).
+/// With `stamp`, the link is issued only while the account's security stamp is still that one (the
+/// stamp a password was checked under): a change request racing a password reset issues nothing.
 ///
 /// # Errors
-/// `Internal` when the database fails.
+/// `Unauthorized` when `stamp` no longer holds; `Internal` when the database fails.
 pub async fn issue(
     conn: &mut PgConnection,
     user: Uuid,
     purpose: Purpose,
     email: Option<&str>,
     valid_for: Duration,
+    stamp: Option<i64>,
 ) -> Result<String> {
     sqlx::query!(
         "update account_tokens set used_at = now() where user_id = $1 and purpose = $2 and used_at is null",
@@ -73,19 +76,24 @@ pub async fn issue(
     .execute(&mut *conn)
     .await?;
     let token = hex(&rand::random::<[u8; 32]>());
-    sqlx::query!(
+    let issued = sqlx::query!(
         r#"
         insert into account_tokens (user_id, purpose, token_hash, email, expires_at, stamp)
-        select $1, $2, $3, $4, now() + make_interval(secs => $5), security_stamp from users where id = $1
+        select $1, $2, $3, $4, now() + make_interval(secs => $5), security_stamp from users
+        where id = $1 and ($6::bigint is null or security_stamp = $6)
         "#,
         user,
         purpose as Purpose,
         hash(&token),
         email,
         valid_for.as_secs_f64(),
+        stamp,
     )
     .execute(&mut *conn)
     .await?;
+    if issued.rows_affected() != 1 {
+        return Err(crate::error::AppError::session_ended());
+    }
     Ok(token)
 }
 

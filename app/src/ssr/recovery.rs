@@ -94,7 +94,7 @@ async fn send_reset(state: &AppState, user: Uuid, by: Option<&AuthUser>, address
     let ttl = state.recovery.reset_ttl;
     // Bound to the address it goes to: once the account moves elsewhere, the link is void.
     let email = account.user.email.as_str();
-    let token = links::issue(&mut tx, user, Purpose::PasswordReset, Some(email), ttl).await?;
+    let token = links::issue(&mut tx, user, Purpose::PasswordReset, Some(email), ttl, None).await?;
     let link = state.mailer.link(&format!("/reset-password?token={token}"));
     let mail = templates::password_reset(&account.user.email, &account.user.name, &link, ttl);
     state.mailer.enqueue(&mut *tx, Some(user), &mail).await?;

@@ -20,6 +20,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::audit::Event;
+use super::lifecycle::{self, Notice};
 use super::secrets::{ServerKey, constant_time_eq, hex, unhex};
 use super::state::AppState;
 use super::users::{self, Account};
@@ -36,6 +37,9 @@ const MAC_PURPOSE: &str = "refresh-token/v1";
 const SEED_BYTES: usize = 16;
 /// How long the per-session refresh count runs before it starts again.
 const REFRESH_WINDOW: Duration = Duration::from_secs(60 * 60);
+/// Live sessions one account may have: a new sign-in past this ends the least recently used one,
+/// so signing in in a loop cannot grow the table (or the session list) without bound.
+pub const MAX_LIVE_SESSIONS: i64 = 100;
 
 /// How long sessions live, and how often they may be refreshed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,23 +159,35 @@ fn mac(key: &ServerKey, session: Uuid, generation: i32, seed: &[u8]) -> [u8; MAC
     full[..MAC_BYTES].try_into().expect("a SHA-256 MAC is longer")
 }
 
+/// 401 for a sign-in that crossed a credential change.
+fn credentials_changed() -> AppError {
+    AppError::unauthorized(
+        "Your password or sign-in settings changed while you were signing in. Sign in again.",
+    )
+}
+
 fn sha256(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
 /// Starts a session for `account` and returns what the client gets: an access token, a refresh
-/// token and the user.
+/// token and the user. The session is only started if the account's security stamp is still the
+/// one its credentials were checked under (`account.stamp`) and it is not disabled: a sign-in whose
+/// password check was still running when the password was reset must not outlive the reset.
 ///
 /// # Errors
+/// `Unauthorized` when a credential changed since it was checked, or the account was disabled;
 /// `Internal` when the database fails or a token cannot be signed.
 pub async fn start(state: &AppState, account: Account, remember: bool, device: &Device) -> Result<Session> {
     let settings = state.sessions;
     let seed: [u8; SEED_BYTES] = rand::random();
+    let mut tx = state.pool.begin().await?;
     let row = sqlx::query!(
         r#"
         insert into sessions (user_id, expires_at, max_expires_at, remember, user_agent, address, refresh_seed)
-        values ($1, now() + make_interval(secs => least($2::float8, $3::float8)),
-                now() + make_interval(secs => $3::float8), $4, $5, $6, $7)
+        select id, now() + make_interval(secs => least($2::float8, $3::float8)),
+               now() + make_interval(secs => $3::float8), $4, $5, $6, $7
+        from users where id = $1 and security_stamp = $8 and disabled_at is null
         returning id, extract(epoch from expires_at - now())::float8 as "lives_for!"
         "#,
         account.user.id,
@@ -181,9 +197,24 @@ pub async fn start(state: &AppState, account: Account, remember: bool, device: &
         device.user_agent,
         device.address as Option<IpAddr>,
         &seed[..],
+        account.stamp,
     )
-    .fetch_one(&state.pool)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(credentials_changed)?;
+    // Past the cap, the least recently used sessions end (this new one is the most recent).
+    sqlx::query!(
+        r#"
+        update sessions set ended_at = now(), ended_reason = 'too many sessions'
+        where id in (select id from sessions where user_id = $1 and ended_at is null
+                     order by last_seen_at desc, created_at desc offset $2)
+        "#,
+        account.user.id,
+        MAX_LIVE_SESSIONS,
+    )
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     let refresh = RefreshToken::new(&state.key, row.id, 0, &seed);
     issue(state, account.user, account.token_version, refresh, row.lives_for)
 }
@@ -287,24 +318,29 @@ async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<Locked>> {
 /// A refresh token issued before tokens formed a chain (stored by its hash): its session, locked,
 /// and whether the token was spent. Used up here when it was not.
 async fn legacy(conn: &mut PgConnection, token: &str) -> Result<Option<(Locked, bool)>> {
-    let Some(row) = sqlx::query!(
-        r#"select session_id, spent_at is not null as "spent!" from refresh_tokens where hash = $1"#,
-        sha256(token),
-    )
-    .fetch_optional(&mut *conn)
-    .await?
+    let Some(session_id) =
+        sqlx::query_scalar!("select session_id from refresh_tokens where hash = $1", sha256(token))
+            .fetch_optional(&mut *conn)
+            .await?
     else {
         return Ok(None);
     };
-    let Some(session) = lock(conn, row.session_id).await? else {
+    let Some(session) = lock(conn, session_id).await? else {
         return Ok(None);
     };
-    if !row.spent {
+    // Read under the session's lock: of two requests with one token, only the first finds it unspent.
+    let spent = sqlx::query_scalar!(
+        r#"select spent_at is not null as "spent!" from refresh_tokens where hash = $1"#,
+        sha256(token),
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !spent {
         sqlx::query!("update refresh_tokens set spent_at = now() where hash = $1", sha256(token))
             .execute(&mut *conn)
             .await?;
     }
-    Ok(Some((session, row.spent)))
+    Ok(Some((session, spent)))
 }
 
 /// `POST /api/auth/refresh`: trades a refresh token for a new access token and the next refresh
@@ -347,7 +383,10 @@ pub async fn refresh(state: &AppState, token: &str, address: IpAddr) -> Result<S
     if standing == Standing::Spent {
         end_in(&mut tx, found.id, "refresh token reused").await?;
         Event::new(AuditEvent::RefreshTokenReused).on(&account.user).from(address).record(&mut *tx).await?;
+        let device = Device { address: Some(address), user_agent: None };
+        lifecycle::notify(&mut tx, &state.mailer, Notice::RefreshTokenReused, &account.user, &device).await?;
         tx.commit().await?;
+        state.mailer.wake();
         tracing::warn!(user = %account.user.id, session = %found.id, "a spent refresh token was presented: session ended");
         return Err(AppError::RefreshTokenReused);
     }

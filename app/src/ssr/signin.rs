@@ -47,6 +47,16 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
         .map_or_else(|| ThrottleKey::unknown_login(login), |user| ThrottleKey::account(user.id));
     let event = |kind| Event::new(kind).login(login).from(address).on_maybe(subject.as_ref());
 
+    // Every attempt from an address counts, right passwords too: a right password gives its slot
+    // below back, so without this one address could keep the bcrypt workers busy for everyone.
+    if let Slot::Refused { retry_after } =
+        state.throttle.take(&state.pool, Scope::SigninAttempt, &ThrottleKey::none(), address).await?
+    {
+        let window = state.throttle.signin_attempts.window;
+        event(AuditEvent::SigninThrottled).folded(&address.to_string(), window).record(&state.pool).await?;
+        outcome("throttled");
+        return Err(AppError::TooManyAttempts { retry_after });
+    }
     let slot = match state.throttle.take(&state.pool, Scope::Signin, &key, address).await? {
         Slot::Taken(slot) => slot,
         Slot::Refused { retry_after } => {

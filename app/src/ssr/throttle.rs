@@ -27,16 +27,18 @@ use super::secrets::hex;
 use crate::error::Result;
 
 /// How long a pending slot waits for its check to report before it counts as a failure.
-pub const PENDING_SECS: u64 = 30;
-/// The longest a request waits for attempts in flight before giving up (past [`PENDING_SECS`],
-/// every one of them has settled).
-const MAX_WAIT: Duration = Duration::from_secs(PENDING_SECS + 5);
+pub const PENDING_SECS: u64 = 20;
+/// The longest a request waits for attempts in flight before it is refused (429, retry in a few
+/// seconds): under the 30-second request timeout, so a client hears 429 rather than 408.
+const MAX_WAIT: Duration = Duration::from_secs(25);
 
 /// What is being limited. Each scope has its own counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Password checks: sign-in, and the current password wherever a change asks for it.
     Signin,
+    /// Every sign-in attempt from one address, right or wrong.
+    SigninAttempt,
     /// Second-factor codes (TOTP and recovery codes), wherever one is checked: counted apart from
     /// passwords, so a right password never buys more code guesses.
     Mfa,
@@ -53,6 +55,7 @@ impl Scope {
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Signin => "signin",
+            Scope::SigninAttempt => "signin_attempt",
             Scope::Mfa => "mfa",
             Scope::Signup => "signup",
             Scope::Mail => "mail",
@@ -85,6 +88,8 @@ pub struct Limits {
 pub struct Throttle {
     /// Password checks.
     pub signin: Limits,
+    /// Sign-in attempts per address, right or wrong.
+    pub signin_attempts: Limits,
     /// Second-factor code checks.
     pub mfa: Limits,
     /// Sign-ups.
@@ -98,7 +103,8 @@ pub struct Throttle {
 impl Default for Throttle {
     /// OWASP's shape: a tight limit per account and address (5 per 15 minutes), so one address
     /// cannot lock the owner out from another, and a looser one per account over all addresses
-    /// (100), which still bounds distributed guessing; 50 failures per address over all accounts.
+    /// (100), which still bounds distributed guessing; 50 failures per address over all accounts,
+    /// and 300 attempts per address, right or wrong, in 15 minutes.
     /// Codes: 5 failures per account and address, 20 per account, in 15 minutes. 20 sign-ups per
     /// address and hour; 5 mails per recipient and 20 per asking address an hour; 5 changes of
     /// address per account an hour.
@@ -108,6 +114,12 @@ impl Default for Throttle {
                 per_pair: Some(5),
                 per_key: Some(100),
                 per_address: Some(50),
+                window: Duration::from_secs(15 * 60),
+            },
+            signin_attempts: Limits {
+                per_pair: None,
+                per_key: None,
+                per_address: Some(300),
                 window: Duration::from_secs(15 * 60),
             },
             mfa: Limits {
@@ -189,6 +201,7 @@ impl Throttle {
     pub fn limits(&self, scope: Scope) -> Limits {
         match scope {
             Scope::Signin => self.signin,
+            Scope::SigninAttempt => self.signin_attempts,
             Scope::Mfa => self.mfa,
             Scope::Signup => self.signup,
             Scope::Mail => self.mail,

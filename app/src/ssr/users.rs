@@ -26,6 +26,9 @@ pub struct Account {
     pub disabled: bool,
     /// Creation, seconds since the epoch.
     pub created_at: i64,
+    /// The security stamp when this was read: what a sign-in's password was checked under (see
+    /// `lifecycle.rs`). A session or challenge is started only while it still holds.
+    pub stamp: i64,
 }
 
 impl From<Account> for AdminUser {
@@ -46,6 +49,7 @@ struct AccountRow {
     token_version: i32,
     disabled: bool,
     created_at: i64,
+    stamp: i64,
 }
 
 /// The one conversion from a database row to an [`Account`].
@@ -64,6 +68,7 @@ impl From<AccountRow> for Account {
             token_version: row.token_version,
             disabled: row.disabled,
             created_at: row.created_at,
+            stamp: row.stamp,
         }
     }
 }
@@ -83,6 +88,7 @@ macro_rules! account_of {
             token_version: $row.token_version,
             disabled: $row.disabled,
             created_at: $row.created_at,
+            stamp: $row.stamp,
         })
     };
 }
@@ -168,7 +174,8 @@ pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<Account>
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
                email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
-               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
+               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
+               security_stamp as "stamp!"
         from accounts where lower(email) = lower($1)
         "#,
         email,
@@ -242,6 +249,7 @@ pub async fn find_credentials(pool: &PgPool, login: &str) -> Result<Option<Crede
         select id as "id!", name as "name!", username as "username!", email as "email!",
                email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
+               security_stamp as "stamp!",
                password_hash as "password_hash!"
         from accounts
         where lower(username) = lower($1) or lower(email) = lower($1)
@@ -273,7 +281,7 @@ pub async fn find_session(pool: &PgPool, id: Uuid, session: Uuid) -> Result<Opti
         select a.id as "id!", a.name as "name!", a.username as "username!", a.email as "email!",
                a.email_verified_at is not null as "email_verified!", a.mfa_enabled as "mfa_enabled!",
                a.roles as "roles!: Vec<Role>", a.token_version as "token_version!",
-               a.disabled_at is not null as "disabled!", extract(epoch from a.created_at)::bigint as "created_at!",
+               a.disabled_at is not null as "disabled!", extract(epoch from a.created_at)::bigint as "created_at!", a.security_stamp as "stamp!",
                exists(select 1 from sessions s
                       where s.id = $2 and s.user_id = a.id and s.ended_at is null and s.expires_at > now()) as "live!"
         from accounts a
@@ -300,7 +308,8 @@ pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> Result<Account> {
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
                email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
-               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
+               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
+               security_stamp as "stamp!"
         from accounts where id = $1
         "#,
         id,
@@ -328,7 +337,8 @@ pub async fn search(pool: &PgPool, pattern: &str, limit: i64, offset: i64) -> Re
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
                email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
-               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!"
+               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
+               security_stamp as "stamp!"
         from accounts
         where lower(username) like $1 or lower(email) like $1
         order by lower(username)

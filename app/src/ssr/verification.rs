@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 
 use super::audit::Event;
 use super::auth::AuthUser;
-use super::lifecycle::{self, Change, Changed};
+use super::lifecycle::{self, Change, Changed, Notice};
 use super::links::{self, Follow, Purpose};
 use super::mail::templates;
 use super::recovery::{read_email, take_mail_slot};
@@ -31,7 +31,7 @@ use crate::requests::{EmailChangeRequest, Field, Reader};
 /// `Internal` when the database fails.
 pub async fn queue_verification(state: &AppState, conn: &mut PgConnection, user: &PublicUser) -> Result<()> {
     let ttl = state.recovery.verify_ttl;
-    let token = links::issue(conn, user.id, Purpose::EmailVerify, Some(&user.email), ttl).await?;
+    let token = links::issue(conn, user.id, Purpose::EmailVerify, Some(&user.email), ttl, None).await?;
     let link = state.mailer.link(&format!("/verify-email?token={token}"));
     let mail = templates::verify_email(&user.email, &user.name, &link, ttl);
     state.mailer.enqueue(&mut *conn, Some(user.id), &mail).await
@@ -55,11 +55,15 @@ pub async fn verify(state: &AppState, token: Field<String>, device: &Device) -> 
     };
     let email = link.email.unwrap_or_default();
     if link.purpose == Purpose::EmailChange {
+        let before = users::find(&mut *tx, link.user).await?;
         users::change_email(&mut tx, link.user, &email).await?;
         let account = users::find(&mut *tx, link.user).await?;
         let changed = Changed { user: &account.user, by: None, device, session: None };
         lifecycle::record(&mut tx, &state.mailer, Change::EmailChanged, changed).await?;
+        // The old address is told: it no longer receives the account's mail.
+        lifecycle::notify(&mut tx, &state.mailer, Notice::EmailChanged, &before.user, device).await?;
         tx.commit().await?;
+        state.mailer.wake();
         return Ok(account.user);
     }
     if !users::mark_email_verified(&mut *tx, link.user, &email).await? {
@@ -118,7 +122,8 @@ async fn send_verification(state: &AppState, user: &PublicUser) -> Result<()> {
 
 /// `POST /api/auth/email/change`: after checking the password, mails a link to the new address and a
 /// notice to the old one. Nothing changes until the link is followed. When another account has the
-/// new address, its owner gets a notice instead, and the answer is the same.
+/// new address, its owner gets a notice instead. Either way the answer is the same and comes before
+/// the lookup (its time tells nothing), like a forgotten password's.
 ///
 /// # Errors
 /// `Validation` naming `newEmail` or `password`; `TooManyAttempts` (password checks are throttled
@@ -130,7 +135,7 @@ pub async fn change(
     address: IpAddr,
 ) -> Result<()> {
     let (password, new_email) = request.read()?;
-    let user = &caller.user;
+    let user = caller.user.clone();
     if let Some(message) = crate::validation::email_error(&new_email) {
         return Err(AppError::invalid_field("newEmail", message));
     }
@@ -138,15 +143,37 @@ pub async fn change(
     if new_email.eq_ignore_ascii_case(&user.email) {
         return Err(AppError::invalid_field("newEmail", "That is already your address."));
     }
+    // The stamp the password is checked under: the link is issued only while it holds.
+    let stamp = users::find(&state.pool, user.id).await?.stamp;
+    super::profile::check_password(state, caller, &password, "password", address).await?;
+    // Counted once the password is right: a stolen session alone cannot use up the owner's quota.
     let key = ThrottleKey::account(user.id);
     if let Slot::Refused { retry_after } =
         state.throttle.take(&state.pool, Scope::EmailChange, &key, address).await?
     {
         return Err(AppError::rate_limited("changes of address", retry_after));
     }
-    super::profile::check_password(state, caller, &password, "password", address).await?;
     take_mail_slot(state, &new_email, address).await?;
-    let owner = users::find_by_email(&state.pool, &new_email).await?;
+    let state = state.clone();
+    // After the answer. Failures are logged where they happen.
+    tokio::spawn(async move {
+        if let Err(err) = send_change(&state, &user, &new_email, stamp, address).await {
+            tracing::warn!(user = %user.id, error = %err, "the change-of-address mails were not queued");
+        }
+    });
+    Ok(())
+}
+
+/// Queues the change-of-address mails: a link to the new address and a notice to the old one, or,
+/// when another account has the address, a notice to its owner.
+async fn send_change(
+    state: &AppState,
+    user: &PublicUser,
+    new_email: &str,
+    stamp: i64,
+    address: IpAddr,
+) -> Result<()> {
+    let owner = users::find_by_email(&state.pool, new_email).await?;
     let mut tx = state.pool.begin().await?;
     let detail = match owner {
         Some(owner) => {
@@ -156,13 +183,15 @@ pub async fn change(
         }
         None => {
             let ttl = state.recovery.verify_ttl;
-            let token = links::issue(&mut tx, user.id, Purpose::EmailChange, Some(&new_email), ttl).await?;
+            let token =
+                links::issue(&mut tx, user.id, Purpose::EmailChange, Some(new_email), ttl, Some(stamp))
+                    .await?;
             let link = state.mailer.link(&format!("/verify-email?token={token}"));
-            let confirm = templates::confirm_new_email(&new_email, &user.name, &link, ttl);
-            let notice = templates::email_change_notice(&user.email, &user.name, &new_email);
+            let confirm = templates::confirm_new_email(new_email, &user.name, &link, ttl);
+            let notice = templates::email_change_notice(&user.email, &user.name, new_email);
             state.mailer.enqueue(&mut *tx, Some(user.id), &confirm).await?;
             state.mailer.enqueue(&mut *tx, Some(user.id), &notice).await?;
-            new_email
+            new_email.to_owned()
         }
     };
     Event::new(AuditEvent::EmailChangeRequested)

@@ -23,7 +23,7 @@ use super::audit::Event;
 use super::auth::AuthUser;
 use super::lifecycle::{self, Change, Changed, Notice};
 use super::profile::check_password;
-use super::secrets::hex;
+use super::secrets::{ServerKey, hex};
 use super::sessions::{self, Device};
 use super::state::AppState;
 use super::throttle::{Scope, Slot, ThrottleKey};
@@ -35,7 +35,7 @@ use crate::roles::Board;
 /// How long the second step may wait after a right password.
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(300);
 /// Wrong codes a challenge survives: the next one ends it.
-pub const CHALLENGE_MAX_FAILURES: i32 = 3;
+pub const CHALLENGE_MAX_FAILURES: i16 = 3;
 /// Recovery codes handed out when two-factor sign-in is enabled.
 pub const RECOVERY_CODES: usize = 10;
 /// The name authenticator apps show.
@@ -51,6 +51,12 @@ pub struct MfaSettings {
 
 fn sha256(text: &str) -> Vec<u8> {
     Sha256::digest(text.as_bytes()).to_vec()
+}
+
+/// How a recovery code is stored: a MAC under the server key, so a copy of the database cannot be
+/// searched for the codes (50 bits each: a plain hash would be within reach of a GPU).
+fn recovery_hash(key: &ServerKey, user: Uuid, code: &str) -> Vec<u8> {
+    key.mac("recovery-code/v1", &[user.as_bytes(), code.as_bytes()]).to_vec()
 }
 
 fn now_step() -> u64 {
@@ -135,14 +141,27 @@ pub async fn enable(
     })?;
     let codes = new_recovery_codes();
     let mut tx = state.pool.begin().await?;
-    sqlx::query!(
-        "update mfa_secrets set enabled_at = now(), last_used_step = $2 where user_id = $1",
+    // Only the secret the code was checked against, and only once: a set-up restarted meanwhile
+    // (perhaps by someone else with this session) or a second enable at the same moment changes
+    // nothing.
+    let enabled = sqlx::query!(
+        r#"
+        update mfa_secrets set enabled_at = now(), last_used_step = $2
+        where user_id = $1 and enabled_at is null and ciphertext = $3 and last_used_step < $2
+        "#,
         user.id,
         i64::try_from(step).unwrap_or(i64::MAX),
+        pending.ciphertext,
     )
     .execute(&mut *tx)
     .await?;
-    store_recovery_codes(&mut tx, user.id, &codes).await?;
+    if enabled.rows_affected() != 1 {
+        return Err(AppError::invalid_field(
+            "code",
+            "The set-up changed while this code was checked. Start the set-up again.",
+        ));
+    }
+    store_recovery_codes(&mut tx, &state.key, user.id, &codes).await?;
     let changed = Changed { user, by: None, device, session: Some(caller.session()) };
     lifecycle::record(&mut tx, &state.mailer, Change::MfaEnabled, changed).await?;
     tx.commit().await?;
@@ -155,9 +174,14 @@ fn new_recovery_codes() -> Vec<String> {
     (0..RECOVERY_CODES).map(|_| recovery_code()).collect()
 }
 
-/// Replaces the account's recovery codes with `codes` (stored as their SHA-256).
-async fn store_recovery_codes(conn: &mut sqlx::PgConnection, user: Uuid, codes: &[String]) -> Result<()> {
-    let hashes: Vec<Vec<u8>> = codes.iter().map(|code| sha256(code)).collect();
+/// Replaces the account's recovery codes with `codes` (stored as MACs under the server key).
+async fn store_recovery_codes(
+    conn: &mut sqlx::PgConnection,
+    key: &ServerKey,
+    user: Uuid,
+    codes: &[String],
+) -> Result<()> {
+    let hashes: Vec<Vec<u8>> = codes.iter().map(|code| recovery_hash(key, user, code)).collect();
     sqlx::query!("delete from mfa_recovery_codes where user_id = $1", user).execute(&mut *conn).await?;
     sqlx::query!(
         "insert into mfa_recovery_codes (user_id, hash) select $1, unnest($2::bytea[])",
@@ -236,7 +260,7 @@ pub async fn regenerate_recovery_codes(
     let user = &caller.user;
     let codes = new_recovery_codes();
     let mut tx = state.pool.begin().await?;
-    store_recovery_codes(&mut tx, user.id, &codes).await?;
+    store_recovery_codes(&mut tx, &state.key, user.id, &codes).await?;
     let changed = Changed { user, by: None, device, session: Some(caller.session()) };
     lifecycle::record(&mut tx, &state.mailer, Change::RecoveryCodesReplaced, changed).await?;
     tx.commit().await?;
@@ -269,7 +293,9 @@ pub async fn admin_reset(
                 .to_owned(),
         });
     }
-    let mut tx = state.pool.begin().await?;
+    // Under the admin lock, with the caller read again: an admin demoted or signed out while this
+    // request waited cannot act.
+    let mut tx = super::admin::locked(state, caller).await?;
     let account = users::find(&mut *tx, target).await?;
     remove(&mut tx, target).await?;
     let changed = Changed { user: &account.user, by: Some(&caller.user), device, session: None };
@@ -292,23 +318,35 @@ pub async fn challenge(
     device: &Device,
 ) -> Result<SigninOutcome> {
     let challenge = hex(&rand::random::<[u8; 32]>());
-    sqlx::query!(
+    // Under the stamp the password was checked under, and only while it holds.
+    let issued = sqlx::query!(
         r#"
         insert into mfa_challenges (hash, user_id, remember, user_agent, expires_at, stamp)
-        select $1, id, $3, $4, now() + make_interval(secs => $5), security_stamp from users where id = $2
+        select $1, id, $3, $4, now() + make_interval(secs => $5), security_stamp
+        from users where id = $2 and security_stamp = $6 and disabled_at is null
         "#,
         sha256(&challenge),
         account.user.id,
         remember,
         device.user_agent,
         CHALLENGE_TTL.as_secs_f64(),
+        account.stamp,
     )
     .execute(&state.pool)
     .await?;
+    if issued.rows_affected() != 1 {
+        return Err(AppError::unauthorized(
+            "Your password or sign-in settings changed while you were signing in. Sign in again.",
+        ));
+    }
     Ok(SigninOutcome::MfaRequired { challenge, expires_in: CHALLENGE_TTL.as_secs() })
 }
 
 /// `POST /api/auth/2fa/verify`: the second step of a sign-in, with a TOTP or a recovery code.
+///
+/// Each attempt first reserves one of the challenge's [`CHALLENGE_MAX_FAILURES`] tries, atomically,
+/// so however many requests carry one challenge at once, at most that many codes are checked
+/// with it.
 ///
 /// # Errors
 /// `Unauthorized` for an unknown, used, expired or outdated challenge (a credential changed since
@@ -319,26 +357,40 @@ pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Devi
     if challenge.len() != 64 {
         return Err(expired());
     }
+    let hash = sha256(challenge);
     let found = sqlx::query!(
         r#"
-        select c.user_id, c.remember from mfa_challenges c join users u on u.id = c.user_id
-        where c.hash = $1 and c.used_at is null and c.expires_at > now() and c.stamp = u.security_stamp
+        update mfa_challenges c set failures = c.failures + 1
+        from users u
+        where u.id = c.user_id and c.hash = $1 and c.used_at is null and c.expires_at > now()
+          and c.stamp = u.security_stamp and c.failures < $2
+        returning c.user_id, c.remember, c.stamp
         "#,
-        sha256(challenge),
+        hash,
+        CHALLENGE_MAX_FAILURES,
     )
     .fetch_optional(&state.pool)
     .await?
     .ok_or_else(expired)?;
-    let account = users::find(&state.pool, found.user_id).await?;
-    if !accept_code(state, &account.user, code, device).await? {
-        // The third wrong code ends the challenge: the password is needed again.
+    let mut account = users::find(&state.pool, found.user_id).await?;
+    let accepted = match accept_code(state, &account.user, code, device).await {
+        Ok(accepted) => accepted,
+        Err(err) => {
+            // Refused before any code was checked (throttled): the try is given back.
+            sqlx::query!(
+                "update mfa_challenges set failures = failures - 1 where hash = $1 and used_at is null and failures > 0",
+                hash,
+            )
+            .execute(&state.pool)
+            .await?;
+            return Err(err);
+        }
+    };
+    if !accepted {
+        // The last try ends the challenge: the password is needed again.
         sqlx::query!(
-            r#"
-            update mfa_challenges
-            set failures = failures + 1, used_at = case when failures + 1 >= $2 then now() end
-            where hash = $1 and used_at is null
-            "#,
-            sha256(challenge),
+            "update mfa_challenges set used_at = now() where hash = $1 and used_at is null and failures >= $2",
+            hash,
             CHALLENGE_MAX_FAILURES,
         )
         .execute(&state.pool)
@@ -347,8 +399,12 @@ pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Devi
         return Err(AppError::InvalidCode);
     }
     let used = sqlx::query!(
-        "update mfa_challenges set used_at = now() where hash = $1 and used_at is null",
-        sha256(challenge),
+        r#"
+        update mfa_challenges c set used_at = now()
+        from users u
+        where u.id = c.user_id and c.hash = $1 and c.used_at is null and c.stamp = u.security_stamp
+        "#,
+        hash,
     )
     .execute(&state.pool)
     .await?;
@@ -364,6 +420,8 @@ pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Devi
     }
     event.record(&state.pool).await?;
     super::signin::outcome("signed_in_with_second_factor");
+    // The session starts only under the stamp the password was checked under.
+    account.stamp = found.stamp;
     sessions::start(state, account, found.remember, device).await
 }
 
@@ -469,10 +527,12 @@ async fn accept_recovery(state: &AppState, user: Uuid, code: &str) -> Result<boo
     if normalised.len() > 32 {
         return Ok(false);
     }
+    // Codes made before they were stored as MACs are plain SHA-256: both are looked for.
+    let hashes = [recovery_hash(&state.key, user, &normalised), sha256(&normalised)];
     let done = sqlx::query!(
-        "update mfa_recovery_codes set used_at = now() where user_id = $1 and hash = $2 and used_at is null",
+        "update mfa_recovery_codes set used_at = now() where user_id = $1 and hash = any($2) and used_at is null",
         user,
-        sha256(&normalised),
+        &hashes[..],
     )
     .execute(&state.pool)
     .await?;
