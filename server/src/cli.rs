@@ -1,10 +1,10 @@
-//! The server binary's command line: `serve` (default), `migrate`, and `create-admin`, which gives
-//! a fresh installation its first administrator.
+//! The server binary's command line: `serve` (default), `migrate`, `create-admin`, which gives a
+//! fresh installation its first administrator, and `config`, which prints the settings table.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use app::roles::Role;
-use app::ssr::accounts;
+use app::ssr::identity::accounts;
 use app::ssr::state::AppState;
 use app::validation::SignupForm;
 
@@ -13,6 +13,7 @@ pub const USAGE: &str = "\
 usage: server [serve]
        server migrate
        server create-admin --name <NAME> --username <USERNAME> --email <EMAIL>
+       server config --markdown | --env-example
 
 create-admin reads the password from ADMIN_PASSWORD, or asks for it on the terminal
 (or reads one line from standard input when it is not a terminal).";
@@ -33,6 +34,11 @@ pub enum Command {
         /// Email address.
         email: String,
     },
+    /// Print the settings table: as the README's Markdown, or as `.env.example`.
+    Config {
+        /// `--markdown` (true) or `--env-example` (false).
+        markdown: bool,
+    },
     /// Print the usage.
     Help,
 }
@@ -48,6 +54,11 @@ impl Command {
             None | Some("serve") => Ok(Command::Serve),
             Some("migrate") => Ok(Command::Migrate),
             Some("-h" | "--help" | "help") => Ok(Command::Help),
+            Some("config") => match args.next().as_deref() {
+                Some("--markdown") => Ok(Command::Config { markdown: true }),
+                Some("--env-example") => Ok(Command::Config { markdown: false }),
+                _ => Err("config needs --markdown or --env-example".to_owned()),
+            },
             Some("create-admin") => {
                 let (mut name, mut username, mut email) = (None, None, None);
                 while let Some(flag) = args.next() {
@@ -146,5 +157,8 @@ mod tests {
         assert!(parse(&["create-admin", "--name"]).is_err());
         assert!(parse(&["create-admin", "--name", "x"]).is_err());
         assert!(parse(&["launch"]).is_err());
+        assert_eq!(parse(&["config", "--markdown"]), Ok(Command::Config { markdown: true }));
+        assert_eq!(parse(&["config", "--env-example"]), Ok(Command::Config { markdown: false }));
+        assert!(parse(&["config"]).is_err());
     }
 }

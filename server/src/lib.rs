@@ -20,12 +20,12 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::postgres::PgPoolOptions;
 
 use app::shell;
-use app::ssr::mail::{MailSettings, Mailer};
-use app::ssr::mfa::MfaSettings;
-use app::ssr::password::PasswordHasher;
+use app::ssr::factors::settings::MfaSettings;
+use app::ssr::identity::password::PasswordHasher;
+use app::ssr::recovery::mail::{MailSettings, Mailer};
 use app::ssr::secrets::ServerKey;
+use app::ssr::session::tokens::TokenKeys;
 use app::ssr::state::AppState;
-use app::ssr::tokens::TokenKeys;
 use app::ui::App;
 use config::Config;
 
@@ -77,7 +77,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         },
         key.clone(),
     )?;
-    app::ssr::policy::load();
+    app::ssr::identity::policy::load();
     Ok(AppState {
         leptos_options,
         pool,

@@ -143,20 +143,21 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let address = app::ssr::address::throttle_address(peer.ip().to_canonical());
-        let counted = if app::ssr::address::is_trusted_proxy(&peer.ip().to_canonical(), &trusted_proxies) {
-            None
-        } else {
-            match PerAddress::admit(&per_address, address, limits.max_per_address) {
-                Some(counted) => Some(counted),
-                None => {
-                    // Best effort, never waiting on this client: it already holds enough of us.
-                    let _ = stream.try_write(TOO_MANY);
-                    tracing::debug!(%address, "connection refused: too many open from this address");
-                    continue;
+        let address = app::ssr::guard::address::throttle_address(peer.ip().to_canonical());
+        let counted =
+            if app::ssr::guard::address::is_trusted_proxy(&peer.ip().to_canonical(), &trusted_proxies) {
+                None
+            } else {
+                match PerAddress::admit(&per_address, address, limits.max_per_address) {
+                    Some(counted) => Some(counted),
+                    None => {
+                        // Best effort, never waiting on this client: it already holds enough of us.
+                        let _ = stream.try_write(TOO_MANY);
+                        tracing::debug!(%address, "connection refused: too many open from this address");
+                        continue;
+                    }
                 }
-            }
-        };
+            };
         // Answers go out at once instead of waiting for Nagle's algorithm to coalesce them.
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(%err, "could not set TCP_NODELAY");

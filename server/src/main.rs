@@ -10,7 +10,8 @@ use server::config::Config;
 fn main() -> ExitCode {
     // Before anything reads the environment: `.env`, then the local services in development.
     let _ = dotenvy::dotenv();
-    if !std::env::args().nth(1).is_some_and(|arg| matches!(arg.as_str(), "-h" | "--help" | "help")) {
+    if !std::env::args().nth(1).is_some_and(|arg| matches!(arg.as_str(), "-h" | "--help" | "help" | "config"))
+    {
         server::dev_services::ensure();
     }
     let runtime = match runtime() {
@@ -37,9 +38,19 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 async fn run() -> Result<(), String> {
     let command =
         Command::parse(std::env::args().skip(1)).map_err(|err| format!("{err}\n\n{}", cli::USAGE))?;
-    if command == Command::Help {
-        println!("{}", cli::USAGE);
-        return Ok(());
+    match command {
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            return Ok(());
+        }
+        // Needs no configuration: it prints what the configuration reads.
+        Command::Config { markdown } => {
+            let text =
+                if markdown { server::config::docs::markdown() } else { server::config::docs::env_example() };
+            print!("{text}");
+            return Ok(());
+        }
+        _ => {}
     }
     let config = Config::from_env()?;
     server::telemetry::init(config.log_json);
@@ -53,7 +64,7 @@ async fn run() -> Result<(), String> {
         Command::CreateAdmin { name, username, email } => {
             cli::create_admin(&state, name, username, email).await
         }
-        Command::Serve | Command::Help => serve(state, &config).await,
+        Command::Serve | Command::Help | Command::Config { .. } => serve(state, &config).await,
     }
 }
 
@@ -68,7 +79,7 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
     }
     tracing::info!("listening on http://{addr}");
     app::ssr::housekeeping::spawn(state.clone(), config.retention);
-    app::ssr::mail::worker::spawn(state.pool.clone(), state.mailer.clone());
+    app::ssr::recovery::mail::worker::spawn(state.pool.clone(), state.mailer.clone());
     let trusted = state.trusted_proxies.clone();
     server::listener::serve(listener, server::app(state), config.listener, trusted, shutdown_signal())
         .await

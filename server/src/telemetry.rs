@@ -103,7 +103,7 @@ pub fn spawn_samplers(pool: sqlx::PgPool) -> tokio::task::JoinHandle<()> {
             metrics::gauge!("db_pool_connections", "state" => "in_use")
                 .set(size.saturating_sub(idle as u32) as f64);
             metrics::gauge!("db_pool_max_connections").set(pool.options().get_max_connections() as f64);
-            if let Ok(backlog) = app::ssr::mail::worker::backlog(&pool).await {
+            if let Ok(backlog) = app::ssr::recovery::mail::worker::backlog(&pool).await {
                 metrics::gauge!("mail_outbox_backlog").set(backlog as f64);
             }
         }

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::json;
 use sqlx::PgPool;
 
-use app::ssr::state::SignupPolicy;
+use app::ssr::identity::settings::SignupPolicy;
 
 const INJECTIONS: [&str; 8] = [
     "' OR '1'='1",

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use app::ssr::state::SignupPolicy;
+use app::ssr::identity::settings::SignupPolicy;
 
 const BOARDS: [(&str, &str); 3] =
     [("user", "User Content Page"), ("pm", "Management Board"), ("admin", "Admin Board")];

@@ -6,40 +6,14 @@ mod common;
 
 use std::time::Duration;
 
+use common::mfa::{base32_decode, code, now_step};
 use common::{PASSWORD, TestApp, spawn};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use app::ssr::mfa::totp::{hotp, step_at};
-use app::ssr::sessions::SessionSettings;
+use app::ssr::session::settings::SessionSettings;
 use app::ssr::state::AppState;
-
-fn base32_decode(text: &str) -> Vec<u8> {
-    let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
-    for c in text.bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => panic!("not base32: {text}"),
-        };
-        buffer = (buffer << 5) | u32::from(value);
-        bits += 5;
-        if bits >= 8 {
-            out.push((buffer >> (bits - 8)) as u8);
-            bits -= 8;
-        }
-    }
-    out
-}
-
-fn now_step() -> u64 {
-    step_at(u64::try_from(chrono::Utc::now().timestamp()).unwrap())
-}
-
-fn code(secret: &[u8], step: u64) -> String {
-    format!("{:06}", hotp(secret, step))
-}
 
 /// A six-digit code that is not right now (nor in the neighbouring steps).
 fn wrong_code(secret: &[u8]) -> String {
@@ -325,7 +299,7 @@ async fn an_admin_reset_ends_every_session_and_admins_cannot_reset_their_own(poo
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn require_2fa_for_admins_gates_every_admin_power(pool: PgPool) {
     let state = AppState {
-        mfa: app::ssr::mfa::MfaSettings { require_for_admins: true },
+        mfa: app::ssr::factors::settings::MfaSettings { require_for_admins: true },
         ..common::state(pool.clone())
     };
     let app = common::serve(state, pool).await;
@@ -907,16 +881,17 @@ async fn a_sign_in_checked_before_a_credential_change_starts_nothing_after_it(po
     let app = spawn(pool).await;
     app.insert_user("adam", &["user"]).await;
     // The attacker's sign-in has checked the old password (its bcrypt ran)...
-    let checked = app::ssr::users::find_credentials(&app.pool, "adam").await.unwrap().unwrap().account;
+    let checked =
+        app::ssr::identity::users::find_credentials(&app.pool, "adam").await.unwrap().unwrap().account;
     // ...when the owner changes it.
     let token = app.token("adam").await;
     let change = json!({ "currentPassword": PASSWORD, "newPassword": "owner-changed-it-now" });
     assert_eq!(app.post_bearer("/api/auth/password", &token, &change).await.status, StatusCode::OK);
-    let device = app::ssr::sessions::Device::default();
-    let late = app::ssr::sessions::start(&app.state, checked.clone(), true, &device).await;
+    let device = app::ssr::guard::address::Device::default();
+    let late = app::ssr::session::refresh::start(&app.state, checked.clone(), true, &device).await;
     assert!(matches!(late, Err(app::error::AppError::Unauthorized { .. })), "{late:?}");
     // Nor does it get a second-factor challenge under the old stamp.
-    let challenge = app::ssr::mfa::challenge(&app.state, &checked, true, &device).await;
+    let challenge = app::ssr::factors::two_factor::challenge(&app.state, &checked, true, &device).await;
     assert!(matches!(challenge, Err(app::error::AppError::Unauthorized { .. })), "{challenge:?}");
     let live: i64 = sqlx::query_scalar("select count(*) from sessions where ended_at is null")
         .fetch_one(&app.pool)

@@ -15,7 +15,7 @@ async fn mails_wait_out_a_dead_mail_server_and_a_restart_and_arrive_once(pool: P
     let mut smtp = Smtp::start().await;
     smtp.stop();
     let state = AppState { mailer: common::mailer(Some(smtp.url())), ..common::state(pool.clone()) };
-    let worker = app::ssr::mail::worker::spawn(pool.clone(), state.mailer.clone());
+    let worker = app::ssr::recovery::mail::worker::spawn(pool.clone(), state.mailer.clone());
     let app = common::serve(state.clone(), pool.clone()).await;
     // Requests are not slowed or failed by the dead mail server.
     for i in 0..3 {
@@ -37,12 +37,12 @@ async fn mails_wait_out_a_dead_mail_server_and_a_restart_and_arrive_once(pool: P
     worker.abort();
     let _ = worker.await;
     smtp.resume().await;
-    let _again = app::ssr::mail::worker::spawn(pool.clone(), state.mailer.clone());
+    let _again = app::ssr::recovery::mail::worker::spawn(pool.clone(), state.mailer.clone());
     for i in 0..3 {
         smtp.wait_for(&format!("user{i}@example.com"), 1).await;
     }
     // A second instance working the same outbox does not send anything twice.
-    let _second = app::ssr::mail::worker::spawn(pool.clone(), state.mailer.clone());
+    let _second = app::ssr::recovery::mail::worker::spawn(pool.clone(), state.mailer.clone());
     app.post("/api/auth/signup", &common::signup_body("late", &[])).await;
     smtp.wait_for("late@example.com", 1).await;
     tokio::time::sleep(Duration::from_secs(2)).await;

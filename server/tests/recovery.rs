@@ -169,7 +169,7 @@ async fn an_unverified_address_can_be_required_at_sign_in(pool: PgPool) {
     let mut state = common::state(pool.clone());
     state.mailer = common::mailer(Some(smtp.url()));
     state.recovery.require_verified_email = true;
-    app::ssr::mail::worker::spawn(pool.clone(), state.mailer.clone());
+    app::ssr::recovery::mail::worker::spawn(pool.clone(), state.mailer.clone());
     let app = common::serve(state, pool).await;
     app.signup("eve", &[]).await;
     let refused = app.signin("eve", PASSWORD).await;

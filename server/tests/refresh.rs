@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use app::ssr::sessions::SessionSettings;
+use app::ssr::session::settings::SessionSettings;
 use app::ssr::state::AppState;
 
 async fn signin(app: &TestApp, remember: bool) -> Value {

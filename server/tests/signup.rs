@@ -7,8 +7,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
 
-use app::ssr::state::{AppState, SignupPolicy};
-use app::ssr::throttle::Throttle;
+use app::ssr::guard::throttle::Throttle;
+use app::ssr::identity::settings::SignupPolicy;
+use app::ssr::state::AppState;
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn creates_a_user_with_the_default_role(pool: PgPool) {

@@ -10,8 +10,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::PgPool;
 
+use app::ssr::guard::throttle::{Limits, Throttle};
 use app::ssr::state::AppState;
-use app::ssr::throttle::{Limits, Throttle};
 
 fn signin_limits(per_pair: i32, per_key: i32, per_address: i32, window: Duration) -> Throttle {
     Throttle {

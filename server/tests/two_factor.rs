@@ -3,41 +3,14 @@
 
 mod common;
 
+use common::mfa::{base32_decode, code, now_step};
 use common::{PASSWORD, TestApp, spawn};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::PgPool;
 
-use app::ssr::mfa::MfaSettings;
-use app::ssr::mfa::totp::{hotp, step_at};
+use app::ssr::factors::settings::MfaSettings;
 use app::ssr::state::AppState;
-
-/// Decodes RFC 4648 base32 (what the set-up hands out).
-fn base32_decode(text: &str) -> Vec<u8> {
-    let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
-    for c in text.bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => panic!("not base32: {text}"),
-        };
-        buffer = (buffer << 5) | u32::from(value);
-        bits += 5;
-        if bits >= 8 {
-            out.push((buffer >> (bits - 8)) as u8);
-            bits -= 8;
-        }
-    }
-    out
-}
-
-fn now_step() -> u64 {
-    step_at(u64::try_from(chrono::Utc::now().timestamp()).unwrap())
-}
-
-fn code(secret: &[u8], step: u64) -> String {
-    format!("{:06}", hotp(secret, step))
-}
 
 /// Sets up and turns on two-factor sign-in for `username`; returns the secret and the recovery codes.
 async fn turn_on(app: &TestApp, username: &str) -> (Vec<u8>, Vec<String>) {

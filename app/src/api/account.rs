@@ -15,7 +15,9 @@ use crate::requests::{
 #[cfg(feature = "ssr")]
 use super::{address, caller, device, signed_in};
 #[cfg(feature = "ssr")]
-use crate::ssr::{mfa, profile, recovery, state::AppState, verification};
+use crate::ssr::{
+    factors::two_factor, identity::profile, recovery::reset, recovery::verification, state::AppState,
+};
 
 /// Changes the password; other sessions end, this one continues with the returned token.
 #[server(prefix = "/api/fn", endpoint = "change-password", input = Json, client = BearerClient)]
@@ -42,14 +44,14 @@ pub async fn delete_account(confirm: PasswordRequest) -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "forgot-password", input = Json)]
 pub async fn forgot_password(email: Field<String>) -> Result<(), AppError> {
     let state = expect_context::<AppState>();
-    recovery::forgot_password(&state, email, address(&state)?).await
+    reset::forgot_password(&state, email, address(&state)?).await
 }
 
 /// Sets a new password with a mailed link's token.
 #[server(prefix = "/api/fn", endpoint = "reset-password", input = Json)]
 pub async fn reset_password(reset: PasswordResetRequest) -> Result<(), AppError> {
     let state = expect_context::<AppState>();
-    recovery::reset_password(&state, reset, &device(&state)?).await
+    reset::reset_password(&state, reset, &device(&state)?).await
 }
 
 /// Follows a verification or change-of-address link.
@@ -78,7 +80,7 @@ pub async fn change_email(change: EmailChangeRequest) -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "mfa-setup", input = Json, client = BearerClient)]
 pub async fn start_mfa_setup() -> Result<MfaSetup, AppError> {
     let state = expect_context::<AppState>();
-    mfa::setup(&state, &signed_in(&state).await?).await
+    two_factor::setup(&state, &signed_in(&state).await?).await
 }
 
 /// Turns two-factor sign-in on with the password and a first code; returns the recovery codes
@@ -88,7 +90,7 @@ pub async fn mfa_enable(confirm: PasswordCodeRequest) -> Result<Vec<String>, App
     let state = expect_context::<AppState>();
     let caller = signed_in(&state).await?;
     let (password, code) = confirm.read()?;
-    mfa::enable(&state, &caller, &password, &code, &device(&state)?).await
+    two_factor::enable(&state, &caller, &password, &code, &device(&state)?).await
 }
 
 /// Turns two-factor sign-in off, with the password and a code. Every other session ends.
@@ -97,7 +99,7 @@ pub async fn mfa_disable(confirm: PasswordCodeRequest) -> Result<(), AppError> {
     let state = expect_context::<AppState>();
     let caller = signed_in(&state).await?;
     let (password, code) = confirm.read()?;
-    mfa::disable(&state, &caller, &password, &code, &device(&state)?).await
+    two_factor::disable(&state, &caller, &password, &code, &device(&state)?).await
 }
 
 /// Replaces the recovery codes with ten new ones (shown once), with the password and a code. Every
@@ -107,5 +109,5 @@ pub async fn mfa_recovery_codes(confirm: PasswordCodeRequest) -> Result<Vec<Stri
     let state = expect_context::<AppState>();
     let caller = signed_in(&state).await?;
     let (password, code) = confirm.read()?;
-    mfa::regenerate_recovery_codes(&state, &caller, &password, &code, &device(&state)?).await
+    two_factor::regenerate_recovery_codes(&state, &caller, &password, &code, &device(&state)?).await
 }

@@ -15,7 +15,7 @@ use super::{address, device, signed_in};
 #[cfg(feature = "ssr")]
 use crate::requests::Reader;
 #[cfg(feature = "ssr")]
-use crate::ssr::{admin, mfa, recovery, state::AppState};
+use crate::ssr::{admin, factors::two_factor, recovery::reset, state::AppState};
 
 /// Admin: one page of users matching `query`.
 #[server(prefix = "/api/fn", endpoint = "admin-users", input = Json, client = BearerClient)]
@@ -73,7 +73,7 @@ pub async fn admin_send_reset(user: Field<Uuid>) -> Result<(), AppError> {
     let mut reader = Reader::default();
     let user = reader.required("user", "User", "a user id", user);
     let user = reader.finish(user)?;
-    recovery::admin_send_reset(&state, &caller, user, address(&state)?).await
+    reset::admin_send_reset(&state, &caller, user, address(&state)?).await
 }
 
 /// Admin: turns a user's two-factor sign-in off (a lost phone).
@@ -84,5 +84,5 @@ pub async fn admin_reset_mfa(user: Field<Uuid>) -> Result<AdminUser, AppError> {
     let mut reader = Reader::default();
     let user = reader.required("user", "User", "a user id", user);
     let user = reader.finish(user)?;
-    mfa::admin_reset(&state, &caller, user, &device(&state)?).await
+    two_factor::admin_reset(&state, &caller, user, &device(&state)?).await
 }

@@ -19,7 +19,7 @@ pub use session::*;
 #[cfg(feature = "ssr")]
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{auth, state::AppState};
+use crate::ssr::{session::caller, state::AppState};
 #[cfg(feature = "ssr")]
 use leptos::prelude::use_context;
 
@@ -31,26 +31,26 @@ fn request() -> Result<http::request::Parts, AppError> {
 
 /// The caller, if a token was sent. A bad token is a 401, never "anonymous".
 #[cfg(feature = "ssr")]
-async fn caller(state: &AppState) -> Result<Option<auth::AuthUser>, AppError> {
-    auth::from_headers(state, &request()?.headers).await
+async fn caller(state: &AppState) -> Result<Option<caller::AuthUser>, AppError> {
+    caller::from_headers(state, &request()?.headers).await
 }
 
 /// The caller, who must have sent a token.
 #[cfg(feature = "ssr")]
-async fn signed_in(state: &AppState) -> Result<auth::AuthUser, AppError> {
+async fn signed_in(state: &AppState) -> Result<caller::AuthUser, AppError> {
     caller(state).await?.ok_or_else(AppError::token_missing)
 }
 
 /// The device calling (address and user agent), for the session it starts.
 #[cfg(feature = "ssr")]
-fn device(state: &AppState) -> Result<crate::ssr::sessions::Device, AppError> {
+fn device(state: &AppState) -> Result<crate::ssr::guard::address::Device, AppError> {
     let request = request()?;
-    let address = crate::ssr::address::client_address(&request, &state.trusted_proxies);
-    Ok(crate::ssr::sessions::Device::new(&request.headers, address))
+    let address = crate::ssr::guard::address::client_address(&request, &state.trusted_proxies);
+    Ok(crate::ssr::guard::address::Device::new(&request.headers, address))
 }
 
 /// The client's address, for throttling and the audit log.
 #[cfg(feature = "ssr")]
 fn address(state: &AppState) -> Result<std::net::IpAddr, AppError> {
-    Ok(crate::ssr::address::client_address(&request()?, &state.trusted_proxies))
+    Ok(crate::ssr::guard::address::client_address(&request()?, &state.trusted_proxies))
 }

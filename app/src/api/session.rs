@@ -14,7 +14,9 @@ use super::{address, caller, device, signed_in};
 #[cfg(feature = "ssr")]
 use crate::requests::{SigninRequest, read_board, read_text};
 #[cfg(feature = "ssr")]
-use crate::ssr::{accounts, mfa, sessions, signin, state::AppState};
+use crate::ssr::{
+    factors::two_factor, identity::accounts, session::refresh, session::signin, state::AppState,
+};
 
 /// Creates an account. An admin's token (or demo mode) allows the `pm` and `admin` roles.
 #[server(prefix = "/api/fn", endpoint = "sign-up", input = Json, client = BearerClient)]
@@ -44,7 +46,7 @@ pub async fn verify_second_factor(
     let state = expect_context::<AppState>();
     let challenge = read_text("challenge", "Challenge", challenge)?;
     let code = read_text("code", "Code", code)?;
-    mfa::verify(&state, &challenge, &code, &device(&state)?).await
+    two_factor::verify(&state, &challenge, &code, &device(&state)?).await
 }
 
 /// Trades a refresh token for a new access token and a new refresh token.
@@ -52,7 +54,7 @@ pub async fn verify_second_factor(
 pub async fn refresh(refresh_token: Field<String>) -> Result<Session, AppError> {
     let state = expect_context::<AppState>();
     let token = read_text("refreshToken", "Refresh token", refresh_token)?;
-    sessions::refresh(&state, &token, address(&state)?).await
+    refresh::refresh(&state, &token, address(&state)?).await
 }
 
 /// The caller's live sessions.

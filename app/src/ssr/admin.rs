@@ -12,19 +12,17 @@ use std::net::IpAddr;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use super::audit::{self, Event};
-use super::auth::AuthUser;
-use super::lifecycle::{self, Change, Changed};
-use super::sessions::Device;
+use super::guard::address::Device;
+use super::guard::audit::{self, Event};
+use super::identity::lifecycle::{self, Change, Changed};
+use super::identity::users;
+use super::session::caller::AuthUser;
 use super::state::AppState;
-use super::users;
 use crate::error::{AppError, Result};
 use crate::model::{AdminUser, AuditEntry, AuditEvent, UserPage};
 use crate::roles::{Board, Role};
 use crate::validation::without_control;
 
-/// Key of the advisory lock serialising role and account-state changes ("admin" in ASCII).
-const ADMIN_LOCK: i64 = 0x61_64_6d_69_6e;
 /// Largest page of users.
 pub const MAX_PER_PAGE: i64 = 100;
 /// Users per page when the caller does not say (the Admin board and REST alike).
@@ -148,21 +146,10 @@ pub async fn set_disabled(
     Ok(after.into())
 }
 
-/// A transaction holding the admin lock: every change that could leave no active admin takes it
-/// first (role changes, disabling, an admin deleting their own account).
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn lock(state: &AppState) -> Result<Transaction<'static, Postgres>> {
-    let mut tx = state.pool.begin().await?;
-    sqlx::query!("select pg_advisory_xact_lock($1)", ADMIN_LOCK).execute(&mut *tx).await?;
-    Ok(tx)
-}
-
 /// A transaction holding the admin lock, in which `caller` is still an active admin with a live
 /// session: what was true when the request arrived may have changed while it waited for the lock.
 pub async fn locked(state: &AppState, caller: &AuthUser) -> Result<Transaction<'static, Postgres>> {
-    let mut tx = lock(state).await?;
+    let mut tx = users::lock_admins(&state.pool).await?;
     let now = users::find(&mut *tx, caller.user.id).await.map_err(|err| match err {
         AppError::NotFound => AppError::token_invalid(),
         other => other,

@@ -8,9 +8,11 @@
 
 use std::time::Duration;
 
+use super::guard::audit;
+use super::guard::throttle::Throttle;
+use super::recovery::{links, mail};
+use super::session::store;
 use super::state::AppState;
-use super::throttle::Throttle;
-use super::{audit, links, mail, sessions};
 
 /// How often the clean-up runs.
 const EVERY: Duration = Duration::from_secs(10 * 60);
@@ -45,7 +47,7 @@ pub fn spawn(state: AppState, retention: Retention) -> tokio::task::JoinHandle<(
 /// One clean-up pass. Failures are logged where they happen and retried at the next tick.
 pub async fn run_once(state: &AppState, retention: Retention) {
     let slots = Throttle::purge(&state.pool).await.unwrap_or(0);
-    let sessions = sessions::purge(&state.pool).await.unwrap_or(0);
+    let sessions = store::purge(&state.pool).await.unwrap_or(0);
     let entries = audit::purge(&state.pool, retention.audit).await.unwrap_or(0);
     let links = links::purge(&state.pool).await.unwrap_or(0);
     let mails = mail::worker::purge(&state.pool, retention.mail).await.unwrap_or(0);

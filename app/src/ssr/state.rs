@@ -1,4 +1,8 @@
 //! The state every handler and server function shares, built once in `server/src/main.rs`.
+//!
+//! It holds only what is defined below the services: the low-level parts (pool, keys, hasher,
+//! throttle, mailer) and each domain's settings (`*/settings.rs`). No service is imported here, so
+//! the services can all take the state without any of them importing another through it.
 
 use std::sync::Arc;
 
@@ -6,13 +10,15 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
-use super::mail::Mailer;
-use super::mfa::MfaSettings;
-use super::password::PasswordHasher;
+use super::factors::settings::MfaSettings;
+use super::guard::throttle::Throttle;
+use super::identity::password::PasswordHasher;
+use super::identity::settings::SignupPolicy;
+use super::recovery::mail::Mailer;
+use super::recovery::settings::Recovery;
 use super::secrets::ServerKey;
-use super::sessions::SessionSettings;
-use super::throttle::Throttle;
-use super::tokens::TokenKeys;
+use super::session::settings::SessionSettings;
+use super::session::tokens::TokenKeys;
 
 /// Shared, cheaply cloned application state.
 #[derive(Clone, FromRef)]
@@ -45,27 +51,6 @@ pub struct AppState {
     pub key: ServerKey,
 }
 
-/// Settings of the mailed links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Recovery {
-    /// `PASSWORD_RESET_TTL_SECS`: how long a reset link works (default 30 minutes).
-    pub reset_ttl: std::time::Duration,
-    /// `EMAIL_VERIFY_TTL_SECS`: how long a verification link works (default 2 days).
-    pub verify_ttl: std::time::Duration,
-    /// `REQUIRE_VERIFIED_EMAIL`: sign-in needs a verified address (default false).
-    pub require_verified_email: bool,
-}
-
-impl Default for Recovery {
-    fn default() -> Self {
-        Recovery {
-            reset_ttl: std::time::Duration::from_secs(30 * 60),
-            verify_ttl: std::time::Duration::from_secs(2 * 24 * 60 * 60),
-            require_verified_email: false,
-        }
-    }
-}
-
 /// The deployment profile (`APP_ENV`) and the HTTP limits, as far as request handling cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Profile {
@@ -82,14 +67,4 @@ impl Default for Profile {
     fn default() -> Self {
         Profile { production: false, hsts: false, body_read_timeout: std::time::Duration::from_secs(10) }
     }
-}
-
-/// Who may ask for the `pm` and `admin` roles when creating an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SignupPolicy {
-    /// Only an admin (by token) may create privileged accounts; a self-signup gets `user`.
-    #[default]
-    AdminsOnly,
-    /// The tutorial's demo behaviour: anyone picks any roles (`AUTH_OPEN_ROLE_SIGNUP=true`).
-    Open,
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use app::ssr::address::{is_trusted_proxy, peer_address};
+use app::ssr::guard::address::{is_trusted_proxy, peer_address};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;

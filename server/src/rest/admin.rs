@@ -8,15 +8,16 @@ use app::error::{AppError, ErrorBody};
 use app::model::{AdminUser, UserPage};
 use app::requests::RoleRequest;
 use app::roles::Role;
-use app::ssr::address::ClientAddr;
 use app::ssr::admin;
-use app::ssr::auth::AuthUser;
-use app::ssr::sessions::Device;
+use app::ssr::guard::address::Device;
+use app::ssr::session::caller::AuthUser;
+use app::ssr::session::caller::ClientAddr;
 use app::ssr::state::AppState;
 use app::validation::FieldErrors;
 
 use super::bodies::{AuditLog, Done};
 use super::extract::JsonBody;
+use super::responses::{BadJson, Invalid, NotJson, TooLarge, Unauthorized};
 
 /// A query string as name → value, the last of repeated names winning: read by hand, so that a
 /// repeated or odd parameter is never a bare 400, and a bad number is named in a 422.
@@ -33,7 +34,23 @@ impl Params {
 }
 
 /// `GET /api/admin/users?q=&page=&perPage=`.
-#[utoipa::path(get, path = "/api/admin/users", tag = "admin", summary = "Search users (paginated)", params(("q" = Option<String>, Query, description = "Part of a username or email"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("perPage" = Option<i64>, Query, description = "Page size, 1 to 100 (default 10)")), responses((status = 200, description = "One page", body = UserPage), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/admin/users",
+    tag = "admin",
+    summary = "Search users (paginated)",
+    params(
+        ("q" = Option<String>, Query, description = "Part of a username or email"),
+        ("page" = Option<i64>, Query, description = "Page, from 1"),
+        ("perPage" = Option<i64>, Query, description = "Page size, 1 to 100 (default 10)"),
+    ),
+    responses(
+        (status = 200, description = "One page", body = UserPage),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        Unauthorized, Invalid,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn users(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -51,7 +68,19 @@ pub async fn users(
 }
 
 /// `GET /api/admin/audit?limit=`: the newest entries first.
-#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", summary = "The latest audit entries", params(("limit" = Option<i64>, Query, description = "How many entries, 1 to 200 (default 20)")), responses((status = 200, description = "Newest first", body = AuditLog), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/admin/audit",
+    tag = "admin",
+    summary = "The latest audit entries",
+    params(("limit" = Option<i64>, Query, description = "How many entries, 1 to 200 (default 20)")),
+    responses(
+        (status = 200, description = "Newest first", body = AuditLog),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        Unauthorized, Invalid,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn audit(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -68,7 +97,22 @@ pub async fn audit(
 }
 
 /// `POST /api/admin/users/{id}/roles` `{"role": "pm" | "admin"}`: grants the role.
-#[utoipa::path(post, path = "/api/admin/users/{id}/roles", tag = "admin", summary = "Grant `pm` or `admin`", request_body = RoleRequest, params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody), (status = 409, description = "`last_admin`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/admin/users/{id}/roles",
+    tag = "admin",
+    summary = "Grant `pm` or `admin`",
+    request_body = RoleRequest,
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = AdminUser),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "`last_admin`", body = ErrorBody),
+        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn grant(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -81,7 +125,24 @@ pub async fn grant(
 }
 
 /// `DELETE /api/admin/users/{id}/roles/{role}`: revokes the role.
-#[utoipa::path(delete, path = "/api/admin/users/{id}/roles/{role}", tag = "admin", summary = "Revoke `pm` or `admin`", params(("id" = String, Path, description = "The user's id"), ("role" = String, Path, description = "`pm` or `admin`")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody), (status = 409, description = "`last_admin`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    delete,
+    path = "/api/admin/users/{id}/roles/{role}",
+    tag = "admin",
+    summary = "Revoke `pm` or `admin`",
+    params(
+        ("id" = String, Path, description = "The user's id"),
+        ("role" = String, Path, description = "`pm` or `admin`"),
+    ),
+    responses(
+        (status = 200, description = "The user", body = AdminUser),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "`last_admin`", body = ErrorBody),
+        Unauthorized, Invalid,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -94,7 +155,21 @@ pub async fn revoke(
 }
 
 /// `POST /api/admin/users/{id}/disable`.
-#[utoipa::path(post, path = "/api/admin/users/{id}/disable", tag = "admin", summary = "Disable an account (its sessions end)", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody), (status = 409, description = "`last_admin`", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/admin/users/{id}/disable",
+    tag = "admin",
+    summary = "Disable an account (its sessions end)",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = AdminUser),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "`last_admin`", body = ErrorBody),
+        Unauthorized,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn disable(
     State(state): State<AppState>,
     device: Device,
@@ -105,7 +180,20 @@ pub async fn disable(
 }
 
 /// `POST /api/admin/users/{id}/enable`.
-#[utoipa::path(post, path = "/api/admin/users/{id}/enable", tag = "admin", summary = "Enable an account", params(("id" = String, Path, description = "The user's id")), responses((status = 200, description = "The user", body = AdminUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/admin/users/{id}/enable",
+    tag = "admin",
+    summary = "Enable an account",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = AdminUser),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        Unauthorized,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn enable(
     State(state): State<AppState>,
     device: Device,
@@ -116,14 +204,27 @@ pub async fn enable(
 }
 
 /// `POST /api/admin/users/{id}/password-reset`: mails the user a reset link (202).
-#[utoipa::path(post, path = "/api/admin/users/{id}/password-reset", tag = "admin", summary = "Mail a user a password-reset link", params(("id" = String, Path, description = "The user's id")), responses((status = 202, description = "Accepted", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "Not an admin", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/admin/users/{id}/password-reset",
+    tag = "admin",
+    summary = "Mail a user a password-reset link",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 202, description = "Accepted", body = Done),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        Unauthorized,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn send_reset(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
     caller: AuthUser,
     Path(id): Path<String>,
 ) -> Result<(axum::http::StatusCode, Json<Done>), AppError> {
-    app::ssr::recovery::admin_send_reset(&state, &caller, user_id(&id)?, address).await?;
+    app::ssr::recovery::reset::admin_send_reset(&state, &caller, user_id(&id)?, address).await?;
     Ok((
         axum::http::StatusCode::ACCEPTED,
         Json(Done { message: "A password reset link is on its way to the user." }),

@@ -9,18 +9,34 @@ use axum::response::{IntoResponse, Response};
 use app::error::{AppError, ErrorBody};
 use app::model::SigninOutcome;
 use app::requests::{PasswordChangeRequest, SigninRequest, SignupRequest};
-use app::ssr::address::ClientAddr;
-use app::ssr::auth::AuthUser;
+use app::ssr::guard::address::Device;
+use app::ssr::identity::{accounts, profile};
 use app::ssr::responses::error_response;
-use app::ssr::sessions::Device;
+use app::ssr::session::caller::AuthUser;
+use app::ssr::session::caller::ClientAddr;
+use app::ssr::session::signin;
 use app::ssr::state::AppState;
-use app::ssr::{accounts, profile, signin};
 
 use super::bodies::{Done, MfaRequired, PasswordChanged, SignedIn, SignedUp, SigninAnswer, SigninRefused};
 use super::extract::JsonBody;
+use super::responses::{BadJson, Invalid, NotJson, Throttled, TooLarge, Unauthorized};
 
 /// `POST /api/auth/signup`: 201 with the new user.
-#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", summary = "Create an account (the tutorial's sign-up)", request_body = SignupRequest, responses((status = 201, description = "Created", body = SignedUp), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 403, description = "`role_not_allowed`: `pm`/`admin` asked for without an admin's token; `mfa_setup_required`: the admin must set up two-factor sign-in first (`REQUIRE_2FA_FOR_ADMINS`)", body = ErrorBody), (status = 409, description = "`username_taken` or `email_taken`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/signup",
+    tag = "auth",
+    summary = "Create an account (the tutorial's sign-up)",
+    request_body = SignupRequest,
+    responses(
+        (status = 201, description = "Created", body = SignedUp),
+        (status = 403, body = ErrorBody, description = "`role_not_allowed`: `pm`/`admin` asked for without \
+            an admin's token; `mfa_setup_required`: the admin must set up two-factor sign-in first \
+            (`REQUIRE_2FA_FOR_ADMINS`)"),
+        (status = 409, description = "`username_taken` or `email_taken`", body = ErrorBody),
+        Unauthorized, Invalid, Throttled, BadJson, TooLarge, NotJson,
+    ),
+)]
 pub async fn signup(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -35,7 +51,26 @@ pub async fn signup(
 /// `POST /api/auth/signin`: 200 with a token (or, with two-factor sign-in, a challenge for the
 /// code), or the tutorial's `{"auth": false, "accessToken": null}` beside our error, whatever went
 /// wrong (an unreadable body included).
-#[utoipa::path(post, path = "/api/auth/signin", tag = "auth", summary = "Sign in with a username (or email) and password", request_body = SigninRequest, responses((status = 200, description = "Signed in (`SignedIn`), or the password was right and a second factor is needed (`MfaRequired`)", body = SigninAnswer), (status = 401, description = "Unknown account or wrong password (the same answer)", body = SigninRefused), (status = 403, description = "`account_disabled` or `email_not_verified`", body = SigninRefused), (status = 422, description = "Empty or over-long fields", body = SigninRefused), (status = 429, description = "Too many failed attempts: wait `Retry-After` seconds", body = SigninRefused), (status = 400, description = "Malformed JSON", body = SigninRefused), (status = 413, description = "Body over 64 KiB", body = SigninRefused), (status = 415, description = "Not JSON", body = SigninRefused)))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/signin",
+    tag = "auth",
+    summary = "Sign in with a username (or email) and password",
+    request_body = SigninRequest,
+    responses(
+        (status = 200, body = SigninAnswer, description = "Signed in (`SignedIn`), or the password was right \
+            and a second factor is needed (`MfaRequired`)"),
+        (status = 401, body = SigninRefused, description = "Unknown account or wrong password (the same \
+            answer)"),
+        (status = 403, description = "`account_disabled` or `email_not_verified`", body = SigninRefused),
+        (status = 422, description = "Empty or over-long fields", body = SigninRefused),
+        (status = 429, body = SigninRefused, description = "Too many failed attempts: wait `Retry-After` \
+            seconds"),
+        (status = 400, description = "Malformed JSON", body = SigninRefused),
+        (status = 413, description = "Body over 64 KiB", body = SigninRefused),
+        (status = 415, description = "Not JSON", body = SigninRefused),
+    ),
+)]
 pub async fn signin(
     State(state): State<AppState>,
     device: Device,
@@ -61,7 +96,17 @@ pub async fn signin(
 }
 
 /// `POST /api/auth/signout`: ends this token at once.
-#[utoipa::path(post, path = "/api/auth/signout", tag = "sessions", summary = "End this session", responses((status = 200, description = "Signed out", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/signout",
+    tag = "sessions",
+    summary = "End this session",
+    responses(
+        (status = 200, description = "Signed out", body = Done),
+        Unauthorized,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn signout(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -72,7 +117,17 @@ pub async fn signout(
 }
 
 /// `POST /api/auth/signout-all`: ends every session of the caller, this one included.
-#[utoipa::path(post, path = "/api/auth/signout-all", tag = "sessions", summary = "End every session, this one included", responses((status = 200, description = "Signed out everywhere", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/signout-all",
+    tag = "sessions",
+    summary = "End every session, this one included",
+    responses(
+        (status = 200, description = "Signed out everywhere", body = Done),
+        Unauthorized,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn signout_all(
     State(state): State<AppState>,
     device: Device,
@@ -84,7 +139,18 @@ pub async fn signout_all(
 
 /// `POST /api/auth/password` `{currentPassword, newPassword}`: 200 with a new token for this
 /// session; every other session ends.
-#[utoipa::path(post, path = "/api/auth/password", tag = "account", summary = "Change the password (every other session ends)", request_body = PasswordChangeRequest, responses((status = 200, description = "Changed: new tokens for this session", body = PasswordChanged), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/password",
+    tag = "account",
+    summary = "Change the password (every other session ends)",
+    request_body = PasswordChangeRequest,
+    responses(
+        (status = 200, description = "Changed: new tokens for this session", body = PasswordChanged),
+        Unauthorized, Invalid, Throttled, BadJson, TooLarge, NotJson,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn password(
     State(state): State<AppState>,
     device: Device,

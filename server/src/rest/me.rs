@@ -6,22 +6,44 @@ use axum::extract::State;
 use app::error::{AppError, ErrorBody};
 use app::model::PublicUser;
 use app::requests::{PasswordRequest, ProfileRequest};
-use app::ssr::address::ClientAddr;
-use app::ssr::auth::AuthUser;
-use app::ssr::profile;
+use app::ssr::identity::profile;
+use app::ssr::session::caller::AuthUser;
+use app::ssr::session::caller::ClientAddr;
 use app::ssr::state::AppState;
 
 use super::bodies::Done;
 use super::extract::JsonBody;
+use super::responses::{BadJson, Invalid, NotJson, Throttled, TooLarge, Unauthorized};
 
 /// `GET /api/auth/me`: the caller, fresh from the database.
-#[utoipa::path(get, path = "/api/auth/me", tag = "account", summary = "The caller, fresh from the database", responses((status = 200, description = "The user", body = PublicUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/auth/me",
+    tag = "account",
+    summary = "The caller, fresh from the database",
+    responses(
+        (status = 200, description = "The user", body = PublicUser),
+        Unauthorized,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn show(caller: AuthUser) -> Json<PublicUser> {
     Json(caller.user)
 }
 
 /// `PATCH /api/auth/me` `{"name"}`: 200 with the updated user.
-#[utoipa::path(patch, path = "/api/auth/me", tag = "account", summary = "Edit the name", request_body = ProfileRequest, responses((status = 200, description = "The updated user", body = PublicUser), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    patch,
+    path = "/api/auth/me",
+    tag = "account",
+    summary = "Edit the name",
+    request_body = ProfileRequest,
+    responses(
+        (status = 200, description = "The updated user", body = PublicUser),
+        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn update(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -32,7 +54,19 @@ pub async fn update(
 }
 
 /// `DELETE /api/auth/me` `{"password"}`: 200 once the account and its sessions are gone.
-#[utoipa::path(delete, path = "/api/auth/me", tag = "account", summary = "Delete the account (the password confirms)", request_body = PasswordRequest, responses((status = 200, description = "Deleted; every session has ended", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 409, description = "`last_admin`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    delete,
+    path = "/api/auth/me",
+    tag = "account",
+    summary = "Delete the account (the password confirms)",
+    request_body = PasswordRequest,
+    responses(
+        (status = 200, description = "Deleted; every session has ended", body = Done),
+        (status = 409, description = "`last_admin`", body = ErrorBody),
+        Unauthorized, Invalid, Throttled, BadJson, TooLarge, NotJson,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,

@@ -10,6 +10,7 @@ mod me;
 mod mfa;
 pub mod openapi;
 mod recovery;
+mod responses;
 mod sessions;
 
 use axum::Router;

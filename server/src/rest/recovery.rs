@@ -8,44 +8,81 @@ use axum::http::StatusCode;
 use app::error::{AppError, ErrorBody};
 use app::model::PublicUser;
 use app::requests::{EmailChangeRequest, EmailRequest, Field, PasswordResetRequest, TokenRequest};
-use app::ssr::address::ClientAddr;
-use app::ssr::auth::AuthUser;
-use app::ssr::sessions::Device;
+use app::ssr::guard::address::Device;
+use app::ssr::recovery::{reset, verification};
+use app::ssr::session::caller::AuthUser;
+use app::ssr::session::caller::ClientAddr;
 use app::ssr::state::AppState;
-use app::ssr::{recovery, verification};
 
 use super::bodies::{Done, Verified};
 use super::extract::JsonBody;
+use super::responses::{BadJson, Invalid, NotJson, TooLarge, Unauthorized};
 
 /// The one answer to a forgotten password, whether the address is known or not.
 const RESET_MAILED: &str = "If an account uses that address, a link to reset its password is on its way.";
 
 /// `POST /api/auth/password/forgot` `{"email"}`: always 202 with the same body.
-#[utoipa::path(post, path = "/api/auth/password/forgot", tag = "recovery", summary = "Mail a password-reset link (the same answer whether the address is known or not)", request_body = EmailRequest, responses((status = 202, description = "Accepted", body = Done), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many links asked for this address or from this client", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/password/forgot",
+    tag = "recovery",
+    summary = "Mail a password-reset link (the same answer whether the address is known or not)",
+    request_body = EmailRequest,
+    responses(
+        (status = 202, description = "Accepted", body = Done),
+        (status = 429, body = ErrorBody, description = "Too many links asked for this address or from this \
+            client"),
+        Invalid, BadJson, TooLarge, NotJson,
+    ),
+)]
 pub async fn forgot(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
     JsonBody(request): JsonBody<EmailRequest>,
 ) -> Result<(StatusCode, Json<Done>), AppError> {
-    recovery::forgot_password(&state, request.email, address).await?;
+    reset::forgot_password(&state, request.email, address).await?;
     Ok((StatusCode::ACCEPTED, Json(Done { message: RESET_MAILED })))
 }
 
 /// `POST /api/auth/password/reset` `{"token", "newPassword"}`: 200 once the password is set.
-#[utoipa::path(post, path = "/api/auth/password/reset", tag = "recovery", summary = "Set a new password with a mailed link's token", request_body = PasswordResetRequest, responses((status = 200, description = "Changed; every session has ended", body = Done), (status = 400, description = "`invalid_token`: unknown, used, expired, or void (a credential changed, or the account moved to another address, since it was mailed)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/password/reset",
+    tag = "recovery",
+    summary = "Set a new password with a mailed link's token",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 200, description = "Changed; every session has ended", body = Done),
+        (status = 400, body = ErrorBody, description = "`invalid_token`: unknown, used, expired, or void (a \
+            credential changed, or the account moved to another address, since it was mailed)"),
+        Invalid, TooLarge, NotJson,
+    ),
+)]
 pub async fn reset(
     State(state): State<AppState>,
     device: Device,
     JsonBody(request): JsonBody<PasswordResetRequest>,
 ) -> Result<Json<Done>, AppError> {
-    recovery::reset_password(&state, request, &device).await?;
+    reset::reset_password(&state, request, &device).await?;
     Ok(Json(Done {
         message: "Your password is changed, and every session has ended. Sign in with the new one.",
     }))
 }
 
 /// `POST /api/auth/email/verify` `{"token"}`: 200 with the user, its address verified.
-#[utoipa::path(post, path = "/api/auth/email/verify", tag = "recovery", summary = "Follow an email verification (or change-of-address) link", request_body = TokenRequest, responses((status = 200, description = "Verified", body = Verified), (status = 400, description = "`invalid_token`", body = ErrorBody), (status = 409, description = "`email_taken`: the new address was taken meanwhile", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/email/verify",
+    tag = "recovery",
+    summary = "Follow an email verification (or change-of-address) link",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Verified", body = Verified),
+        (status = 400, description = "`invalid_token`", body = ErrorBody),
+        (status = 409, description = "`email_taken`: the new address was taken meanwhile", body = ErrorBody),
+        Invalid, TooLarge, NotJson,
+    ),
+)]
 pub async fn verify(
     State(state): State<AppState>,
     device: Device,
@@ -57,7 +94,19 @@ pub async fn verify(
 
 /// `POST /api/auth/email/resend`: with a token, for the caller; without, `{"email"}`, answered
 /// 202 whether an unverified account uses the address or not.
-#[utoipa::path(post, path = "/api/auth/email/resend", tag = "recovery", summary = "Send the verification link again: signed in, for the caller; otherwise `{\"email\"}`", request_body = EmailRequest, responses((status = 202, description = "Accepted", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 409, description = "`already_verified`", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many links asked for", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/email/resend",
+    tag = "recovery",
+    summary = "Send the verification link again: signed in, for the caller; otherwise `{\"email\"}`",
+    request_body = EmailRequest,
+    responses(
+        (status = 202, description = "Accepted", body = Done),
+        (status = 409, description = "`already_verified`", body = ErrorBody),
+        (status = 429, description = "Too many links asked for", body = ErrorBody),
+        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+    ),
+)]
 pub async fn resend(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -80,7 +129,22 @@ pub async fn resend(
 
 /// `POST /api/auth/email/change` `{"password", "newEmail"}`: 202; the change applies once the new
 /// address is verified.
-#[utoipa::path(post, path = "/api/auth/email/change", tag = "account", summary = "Move the account to a new address (applies once it is verified)", request_body = EmailChangeRequest, responses((status = 202, description = "A link went to the new address and a notice to the old one; or, when another account has the new address, a notice to its owner (the same answer either way)", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 429, description = "Too many attempts, or changes of address (`EMAIL_CHANGE_MAX_PER_HOUR`): wait `Retry-After` seconds", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/email/change",
+    tag = "account",
+    summary = "Move the account to a new address (applies once it is verified)",
+    request_body = EmailChangeRequest,
+    responses(
+        (status = 202, body = Done, description = "A link went to the new address and a notice to the old \
+            one; or, when another account has the new address, a notice to its owner (the same answer either \
+            way)"),
+        (status = 429, body = ErrorBody, description = "Too many attempts, or changes of address \
+            (`EMAIL_CHANGE_MAX_PER_HOUR`): wait `Retry-After` seconds"),
+        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn change(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,

@@ -7,35 +7,72 @@ use axum::http::StatusCode;
 
 use app::error::{AppError, ErrorBody};
 use app::requests::{RefreshRequest, read_text};
-use app::ssr::address::ClientAddr;
-use app::ssr::auth::AuthUser;
+use app::ssr::session::caller::AuthUser;
+use app::ssr::session::caller::ClientAddr;
+use app::ssr::session::{refresh, signin};
 use app::ssr::state::AppState;
-use app::ssr::{sessions, signin};
 
 use super::bodies::{Done, SessionList, SignedIn};
 use super::extract::JsonBody;
+use super::responses::{BadJson, Invalid, NotJson, TooLarge, Unauthorized};
 
 /// `POST /api/auth/refresh` `{"refreshToken"}`: a new access token and a new refresh token (the one
 /// presented is spent).
-#[utoipa::path(post, path = "/api/auth/refresh", tag = "sessions", summary = "Trade a refresh token for new tokens (rotation)", request_body = RefreshRequest, responses((status = 200, description = "New access and refresh tokens", body = SignedIn), (status = 401, description = "Unknown token, ended or expired session; `refresh_token_reused` ends the session", body = ErrorBody), (status = 429, description = "`rate_limited`: too many refreshes of this session (`REFRESH_MAX_PER_HOUR`); wait `Retry-After` seconds", body = ErrorBody), (status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each", body = ErrorBody), (status = 400, description = "The body is not valid JSON, or not a JSON object", body = ErrorBody), (status = 413, description = "The body is over 64 KiB", body = ErrorBody), (status = 415, description = "The body is not declared as JSON", body = ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/refresh",
+    tag = "sessions",
+    summary = "Trade a refresh token for new tokens (rotation)",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New access and refresh tokens", body = SignedIn),
+        (status = 401, body = ErrorBody, description = "Unknown token, ended or expired session; \
+            `refresh_token_reused` ends the session"),
+        (status = 429, body = ErrorBody, description = "`rate_limited`: too many refreshes of this session \
+            (`REFRESH_MAX_PER_HOUR`); wait `Retry-After` seconds"),
+        Invalid, BadJson, TooLarge, NotJson,
+    ),
+)]
 pub async fn refresh(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
     JsonBody(request): JsonBody<RefreshRequest>,
 ) -> Result<Json<SignedIn>, AppError> {
     let token = read_text("refreshToken", "Refresh token", request.refresh_token)?;
-    let session = sessions::refresh(&state, &token, address).await?;
+    let session = refresh::refresh(&state, &token, address).await?;
     Ok(Json(SignedIn { auth: true, session }))
 }
 
 /// `GET /api/auth/sessions`: the caller's live sessions, the most recently used first.
-#[utoipa::path(get, path = "/api/auth/sessions", tag = "sessions", summary = "The caller's live sessions", responses((status = 200, description = "Sessions, the most recently used first", body = SessionList), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/auth/sessions",
+    tag = "sessions",
+    summary = "The caller's live sessions",
+    responses(
+        (status = 200, description = "Sessions, the most recently used first", body = SessionList),
+        Unauthorized,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Json<SessionList>, AppError> {
     Ok(Json(SessionList { sessions: signin::list_sessions(&state, &caller).await? }))
 }
 
 /// `DELETE /api/auth/sessions/{id}`: 204, and that session's tokens stop working at once.
-#[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "sessions", summary = "End one of the caller's sessions", params(("id" = String, Path, description = "The session's id")), responses((status = 204, description = "Ended"), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody), (status = 404, description = "No such live session of the caller", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    delete,
+    path = "/api/auth/sessions/{id}",
+    tag = "sessions",
+    summary = "End one of the caller's sessions",
+    params(("id" = String, Path, description = "The session's id")),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 404, description = "No such live session of the caller", body = ErrorBody),
+        Unauthorized,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn end(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -48,7 +85,17 @@ pub async fn end(
 }
 
 /// `POST /api/auth/signout-others`: ends every session of the caller but this one.
-#[utoipa::path(post, path = "/api/auth/signout-others", tag = "sessions", summary = "End every session but this one", responses((status = 200, description = "Done", body = Done), (status = 401, description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/auth/signout-others",
+    tag = "sessions",
+    summary = "End every session but this one",
+    responses(
+        (status = 200, description = "Done", body = Done),
+        Unauthorized,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn signout_others(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,

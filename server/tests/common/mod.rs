@@ -2,6 +2,7 @@
 //! (`#[sqlx::test]` creates and migrates it), spoken to over real HTTP.
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod mfa;
 pub mod smtp;
 
 use std::net::SocketAddr;
@@ -14,14 +15,16 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use app::ssr::mail::{MailSettings, Mailer};
-use app::ssr::mfa::MfaSettings;
-use app::ssr::password::PasswordHasher;
+use app::ssr::factors::settings::MfaSettings;
+use app::ssr::guard::throttle::Throttle;
+use app::ssr::identity::password::PasswordHasher;
+use app::ssr::identity::settings::SignupPolicy;
+use app::ssr::recovery::mail::{MailSettings, Mailer};
+use app::ssr::recovery::settings::Recovery;
 use app::ssr::secrets::ServerKey;
-use app::ssr::sessions::SessionSettings;
-use app::ssr::state::{AppState, Profile, Recovery, SignupPolicy};
-use app::ssr::throttle::Throttle;
-use app::ssr::tokens::{TokenKeys, TokenSettings};
+use app::ssr::session::settings::SessionSettings;
+use app::ssr::session::tokens::{TokenKeys, TokenSettings};
+use app::ssr::state::{AppState, Profile};
 use app::validation::SignupForm;
 use server::listener::ListenerLimits;
 
@@ -120,7 +123,7 @@ pub fn mailer(smtp_url: Option<String>) -> Mailer {
 pub async fn spawn_with_mail(pool: PgPool) -> (TestApp, smtp::Smtp) {
     let smtp = smtp::Smtp::start().await;
     let state = AppState { mailer: mailer(Some(smtp.url())), ..state(pool.clone()) };
-    app::ssr::mail::worker::spawn(pool.clone(), state.mailer.clone());
+    app::ssr::recovery::mail::worker::spawn(pool.clone(), state.mailer.clone());
     (serve(state, pool).await, smtp)
 }
 
@@ -230,7 +233,7 @@ impl TestApp {
     pub async fn insert_user(&self, username: &str, roles: &[&str]) {
         let body = signup_body(username, roles);
         let form: SignupForm = serde_json::from_value(body).unwrap();
-        app::ssr::accounts::create(&self.state, &form).await.unwrap();
+        app::ssr::identity::accounts::create(&self.state, &form).await.unwrap();
     }
 
     /// Number of rows in `users`.

@@ -9,20 +9,20 @@ use std::net::IpAddr;
 
 use uuid::Uuid;
 
-use super::audit::Event;
-use super::auth::AuthUser;
-use super::lifecycle::{self, Change, Changed};
 use super::links::{self, Follow, Purpose};
 use super::mail::templates;
-use super::policy::common_password_error;
-use super::sessions::Device;
-use super::state::AppState;
-use super::throttle::{Scope, Slot, ThrottleKey};
-use super::users;
 use crate::error::{AppError, Result};
 use crate::model::AuditEvent;
 use crate::requests::{Field, PasswordResetRequest, Reader};
 use crate::roles::Board;
+use crate::ssr::guard::address::Device;
+use crate::ssr::guard::audit::Event;
+use crate::ssr::guard::throttle::{Scope, Slot, ThrottleKey};
+use crate::ssr::identity::lifecycle::{self, Change, Changed};
+use crate::ssr::identity::policy::common_password_error;
+use crate::ssr::identity::users;
+use crate::ssr::session::caller::AuthUser;
+use crate::ssr::state::AppState;
 use crate::validation::{email_error, password_error, password_matches_identity};
 
 /// Takes a slot for one more mail to `email` from `address`.

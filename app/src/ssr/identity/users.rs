@@ -10,6 +10,9 @@ use crate::model::{AdminUser, PublicUser};
 use crate::roles::Role;
 use crate::validation::ValidSignup;
 
+/// Key of the advisory lock serialising role and account-state changes ("admin" in ASCII).
+const ADMIN_LOCK: i64 = 0x61_64_6d_69_6e;
+
 /// Unique index on `lower(username)`, see the first migration.
 const USERNAME_KEY: &str = "users_username_key";
 /// Unique index on `lower(email)`, see the first migration.
@@ -416,6 +419,18 @@ pub async fn set_disabled(tx: &mut Transaction<'_, Postgres>, user: Uuid, disabl
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A transaction holding the admin lock: every change that could leave no active admin takes it
+/// first (role changes, disabling, an admin deleting their own account), so such changes are
+/// applied one after the other.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn lock_admins(pool: &PgPool) -> Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("select pg_advisory_xact_lock($1)", ADMIN_LOCK).execute(&mut *tx).await?;
+    Ok(tx)
 }
 
 /// How many active admins there are besides `except`.

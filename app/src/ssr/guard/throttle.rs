@@ -23,8 +23,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgExecutor, PgPool};
 
 use super::address::throttle_address;
-use super::secrets::hex;
 use crate::error::Result;
+use crate::ssr::secrets::hex;
 
 /// How long a pending slot waits for its check to report before it counts as a failure.
 pub const PENDING_SECS: u64 = 20;

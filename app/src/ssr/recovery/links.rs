@@ -5,7 +5,7 @@
 //! and issuing a new one of the same purpose voids the account's older ones.
 //!
 //! A link is issued under the account's security stamp and works only while the stamp holds: any
-//! credential change ([`lifecycle`](super::lifecycle)) voids every outstanding link, whatever its
+//! credential change (see `identity::lifecycle`) voids every outstanding link, whatever its
 //! purpose. A link records the address it was mailed to, and one that must reach the owner (a
 //! password reset) stops working once the account's address is another.
 
@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use super::secrets::hex;
 use crate::error::Result;
+use crate::ssr::secrets::hex;
 
 /// What a link is for (the PostgreSQL enum `account_token_purpose`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]

@@ -113,6 +113,12 @@ impl<'a> Event<'a> {
     }
 }
 
+/// Counts a sign-in's outcome (metric `signin_total`): every door that ends a sign-in attempt (the
+/// password step, the second factor) counts here.
+pub fn count_signin(outcome: &'static str) {
+    metrics::counter!("signin_total", "outcome" => outcome).increment(1);
+}
+
 /// The newest `limit` entries, newest first.
 ///
 /// # Errors

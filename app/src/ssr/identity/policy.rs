@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 static COMMON: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| include_str!("../../data/common-passwords.txt").lines().collect());
+    LazyLock::new(|| include_str!("../../../data/common-passwords.txt").lines().collect());
 
 /// Builds the list now rather than on the first sign-up (called at start-up).
 pub fn load() -> usize {

@@ -7,16 +7,18 @@
 
 use std::net::IpAddr;
 
-use super::audit::Event;
-use super::auth::AuthUser;
 use super::policy::common_password_error;
-use super::state::{AppState, SignupPolicy};
-use super::throttle::{Scope, Slot, ThrottleKey};
-use super::{users, verification};
+use super::settings::SignupPolicy;
+use super::users;
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, BoardContent, PublicUser};
 use crate::requests::SignupRequest;
 use crate::roles::{Board, Role};
+use crate::ssr::guard::audit::Event;
+use crate::ssr::guard::throttle::{Scope, Slot, ThrottleKey};
+use crate::ssr::recovery::verification;
+use crate::ssr::session::caller::AuthUser;
+use crate::ssr::state::AppState;
 use crate::validation::{FieldErrors, SignupForm, ValidSignup, validate_signup};
 
 /// Whether `actor` may give new accounts the `pm` or `admin` role under `policy`: an admin who may

@@ -5,16 +5,19 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use uuid::Uuid;
 
-use super::audit::Event;
-use super::auth::AuthUser;
-use super::lifecycle::{self, Change, Changed};
-use super::sessions::{self, Device};
-use super::state::AppState;
-use super::throttle::{Scope, Slot, ThrottleKey};
-use super::{mfa, users, verification};
+use super::caller::AuthUser;
+use super::{refresh, store};
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, SessionInfo, SigninOutcome};
 use crate::requests::SigninRequest;
+use crate::ssr::factors::two_factor;
+use crate::ssr::guard::address::Device;
+use crate::ssr::guard::audit::{self, Event};
+use crate::ssr::guard::throttle::{Scope, Slot, ThrottleKey};
+use crate::ssr::identity::lifecycle::{self, Change, Changed};
+use crate::ssr::identity::users;
+use crate::ssr::recovery::verification;
+use crate::ssr::state::AppState;
 use crate::validation::{validate_signin, without_control};
 
 /// Checks a username (or email) and password, and starts a session, or asks for the second factor
@@ -54,7 +57,7 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
     {
         let window = state.throttle.signin_attempts.window;
         event(AuditEvent::SigninThrottled).folded(&address.to_string(), window).record(&state.pool).await?;
-        outcome("throttled");
+        audit::count_signin("throttled");
         return Err(AppError::TooManyAttempts { retry_after });
     }
     let slot = match state.throttle.take(&state.pool, Scope::Signin, &key, address).await? {
@@ -62,14 +65,14 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
         Slot::Refused { retry_after } => {
             let window = state.throttle.signin.window;
             event(AuditEvent::SigninThrottled).folded(key.as_str(), window).record(&state.pool).await?;
-            outcome("throttled");
+            audit::count_signin("throttled");
             return Err(AppError::TooManyAttempts { retry_after });
         }
     };
     if let Some(fields) = too_long {
         state.throttle.failed(&state.pool, slot).await?;
         event(AuditEvent::SigninFailed).detail("input too long").record(&state.pool).await?;
-        outcome("invalid_input");
+        audit::count_signin("invalid_input");
         return Err(fields.into());
     }
     let checked = match &credentials {
@@ -87,18 +90,18 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
         // The slot stays: it is this failure's record.
         state.throttle.failed(&state.pool, slot).await?;
         event(AuditEvent::SigninFailed).record(&state.pool).await?;
-        outcome("invalid_credentials");
+        audit::count_signin("invalid_credentials");
         return Err(AppError::InvalidCredentials);
     };
     state.throttle.succeeded(&state.pool, Scope::Signin, &key, address, slot).await?;
     if account.disabled {
         event(AuditEvent::SigninFailed).detail("account disabled").record(&state.pool).await?;
-        outcome("account_disabled");
+        audit::count_signin("account_disabled");
         return Err(AppError::AccountDisabled);
     }
     if !verification::may_sign_in(state, &account) {
         event(AuditEvent::SigninFailed).detail("email not verified").record(&state.pool).await?;
-        outcome("email_not_verified");
+        audit::count_signin("email_not_verified");
         return Err(AppError::EmailNotVerified);
     }
     if account.user.mfa_enabled {
@@ -106,10 +109,10 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
             .detail("password right, second factor asked")
             .record(&state.pool)
             .await?;
-        return mfa::challenge(state, &account, remember, device).await;
+        return two_factor::challenge(state, &account, remember, device).await;
     }
     event(AuditEvent::SigninSucceeded).record(&state.pool).await?;
-    sessions::start(state, account, remember, device).await.map(SigninOutcome::Session)
+    refresh::start(state, account, remember, device).await.map(SigninOutcome::Session)
 }
 
 /// Counts a sign-in's outcome (metric `signin_total`).
@@ -122,7 +125,7 @@ pub fn outcome(outcome: &'static str) {
 /// # Errors
 /// `Internal` when the database fails.
 pub async fn sign_out(state: &AppState, caller: &AuthUser, address: IpAddr) -> Result<()> {
-    sessions::end(&state.pool, caller.user.id, caller.session(), "signed out").await?;
+    store::end(&state.pool, caller.user.id, caller.session(), "signed out").await?;
     Event::new(AuditEvent::SignedOut)
         .by(&caller.user)
         .on(&caller.user)
@@ -151,8 +154,7 @@ pub async fn sign_out_everywhere(state: &AppState, caller: &AuthUser, device: &D
 /// `Internal` when the database fails.
 pub async fn sign_out_others(state: &AppState, caller: &AuthUser, address: IpAddr) -> Result<u64> {
     let ended =
-        sessions::end_all(&state.pool, caller.user.id, Some(caller.session()), "signed out elsewhere")
-            .await?;
+        store::end_all(&state.pool, caller.user.id, Some(caller.session()), "signed out elsewhere").await?;
     // Folded per owner and hour: repeating it must not bury the log.
     Event::new(AuditEvent::SessionEnded)
         .by(&caller.user)
@@ -170,7 +172,7 @@ pub async fn sign_out_others(state: &AppState, caller: &AuthUser, address: IpAdd
 /// # Errors
 /// `NotFound` for a session that is not the caller's or not live; `Internal`.
 pub async fn end_session(state: &AppState, caller: &AuthUser, session: Uuid, address: IpAddr) -> Result<()> {
-    if !sessions::end(&state.pool, caller.user.id, session, "signed out from another session").await? {
+    if !store::end(&state.pool, caller.user.id, session, "signed out from another session").await? {
         return Err(AppError::NotFound);
     }
     Event::new(AuditEvent::SessionEnded)
@@ -187,5 +189,5 @@ pub async fn end_session(state: &AppState, caller: &AuthUser, session: Uuid, add
 /// # Errors
 /// `Internal` when the database fails.
 pub async fn list_sessions(state: &AppState, caller: &AuthUser) -> Result<Vec<SessionInfo>> {
-    sessions::list(&state.pool, caller.user.id, caller.session()).await
+    store::list(&state.pool, caller.user.id, caller.session()).await
 }

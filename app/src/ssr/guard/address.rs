@@ -1,4 +1,4 @@
-//! The client's address, for throttling and the audit log.
+//! The client's address, for throttling and the audit log, and the device a request comes from.
 //!
 //! It is the socket's peer address. `X-Forwarded-For` is only believed when the peer is inside one
 //! of the configured trusted proxy ranges (`TRUSTED_PROXIES`). Its hops are then walked from the
@@ -10,21 +10,34 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::str::FromStr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::ConnectInfo;
+use http::HeaderMap;
 use http::request::Parts;
 use ipnet::IpNet;
 
-use super::state::AppState;
+/// Longest user agent kept (the sessions' column allows 300).
+const USER_AGENT_MAX_CHARS: usize = 300;
 
-/// Extractor for the client's address (see [`client_address`]).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub IpAddr);
+/// Where a sign-in comes from, as the session list shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Device {
+    /// The client's address.
+    pub address: Option<IpAddr>,
+    /// Its `User-Agent`, cut to 300 characters.
+    pub user_agent: Option<String>,
+}
 
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_address(parts, &state.trusted_proxies)))
+impl Device {
+    /// The device sending `headers` from `address`.
+    pub fn new(headers: &HeaderMap, address: IpAddr) -> Self {
+        let user_agent = headers
+            .get(http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| {
+                agent.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX_CHARS).collect::<String>()
+            })
+            .filter(|agent| !agent.trim().is_empty());
+        Device { address: Some(address), user_agent }
     }
 }
 

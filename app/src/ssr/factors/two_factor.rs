@@ -9,9 +9,7 @@
 //! codes), is counted in a throttle scope of its own ([`Scope::Mfa`]): a right password never buys
 //! more code guesses, only a right code forgives wrong ones. A challenge dies after
 //! [`CHALLENGE_MAX_FAILURES`] wrong codes, so the password is needed again. Turning it on or off,
-//! new recovery codes and an admin's reset are credential changes ([`lifecycle`](super::lifecycle)).
-
-pub mod totp;
+//! new recovery codes and an admin's reset are credential changes (see `identity::lifecycle`).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -19,18 +17,20 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::audit::Event;
-use super::auth::AuthUser;
-use super::lifecycle::{self, Change, Changed, Notice};
-use super::profile::check_password;
-use super::secrets::{ServerKey, hex};
-use super::sessions::{self, Device};
-use super::state::AppState;
-use super::throttle::{Scope, Slot, ThrottleKey};
-use super::users::{self, Account};
+use super::totp;
 use crate::error::{AppError, Result};
 use crate::model::{AdminUser, AuditEvent, MfaSetup, PublicUser, Session, SigninOutcome};
 use crate::roles::Board;
+use crate::ssr::guard::address::Device;
+use crate::ssr::guard::audit::{self, Event};
+use crate::ssr::guard::throttle::{Scope, Slot, ThrottleKey};
+use crate::ssr::identity::lifecycle::{self, Change, Changed, Notice};
+use crate::ssr::identity::reauth::check_password;
+use crate::ssr::identity::users::{self, Account};
+use crate::ssr::secrets::{ServerKey, hex};
+use crate::ssr::session::caller::AuthUser;
+use crate::ssr::session::refresh;
+use crate::ssr::state::AppState;
 
 /// How long the second step may wait after a right password.
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(300);
@@ -40,14 +40,6 @@ pub const CHALLENGE_MAX_FAILURES: i16 = 3;
 pub const RECOVERY_CODES: usize = 10;
 /// The name authenticator apps show.
 const ISSUER: &str = "Rust Auth";
-
-/// The two-factor policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MfaSettings {
-    /// `REQUIRE_2FA_FOR_ADMINS`: admins without two-factor sign-in may use no admin power until
-    /// they set it up.
-    pub require_for_admins: bool,
-}
 
 fn sha256(text: &str) -> Vec<u8> {
     Sha256::digest(text.as_bytes()).to_vec()
@@ -295,7 +287,7 @@ pub async fn admin_reset(
     }
     // Under the admin lock, with the caller read again: an admin demoted or signed out while this
     // request waited cannot act.
-    let mut tx = super::admin::locked(state, caller).await?;
+    let mut tx = crate::ssr::admin::locked(state, caller).await?;
     let account = users::find(&mut *tx, target).await?;
     remove(&mut tx, target).await?;
     let changed = Changed { user: &account.user, by: Some(&caller.user), device, session: None };
@@ -395,7 +387,7 @@ pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Devi
         )
         .execute(&state.pool)
         .await?;
-        super::signin::outcome("invalid_code");
+        audit::count_signin("invalid_code");
         return Err(AppError::InvalidCode);
     }
     let used = sqlx::query!(
@@ -419,10 +411,10 @@ pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Devi
         event = event.from(address);
     }
     event.record(&state.pool).await?;
-    super::signin::outcome("signed_in_with_second_factor");
+    audit::count_signin("signed_in_with_second_factor");
     // The session starts only under the stamp the password was checked under.
     account.stamp = found.stamp;
-    sessions::start(state, account, found.remember, device).await
+    refresh::start(state, account, found.remember, device).await
 }
 
 /// Checks a TOTP or recovery code of `user` under the code throttle, using it up when right (a

@@ -1,7 +1,15 @@
-//! Configuration, read once from the environment (and an optional `.env`) at start-up.
+//! Configuration, read once from the environment (and an optional `.env`) at start-up, through the
+//! settings table (`table.rs`: every setting's one definition, from which the README's table and
+//! `.env.example` are written too).
 //!
 //! Every problem is reported at once and the server refuses to start: a half-configured
-//! authentication server is worse than none.
+//! authentication server is worse than none. A hand-written table rather than a configuration crate
+//! (clap's `env`, figment, envy): those stop at the first bad value or cannot say what production
+//! requires; this one reports everything in one go and documents itself.
+
+pub mod docs;
+mod reader;
+pub mod table;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -9,34 +17,30 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use app::ssr::guard::throttle::{Limits, Throttle};
 use app::ssr::housekeeping::Retention;
-use app::ssr::sessions::SessionSettings;
-use app::ssr::state::{Profile, Recovery, SignupPolicy};
-use app::ssr::throttle::{Limits, Throttle};
-use app::ssr::tokens::{DEFAULT_ISSUER, MIN_SECRET_BYTES, TokenSettings};
+use app::ssr::identity::settings::SignupPolicy;
+use app::ssr::recovery::settings::Recovery;
+use app::ssr::session::settings::SessionSettings;
+use app::ssr::session::tokens::{MIN_SECRET_BYTES, TokenSettings};
+use app::ssr::state::Profile;
+
+use reader::Reader;
+use table::{Production, SETTINGS};
 
 use crate::listener::ListenerLimits;
 
-/// Default access-token lifetime: 15 minutes (sessions last longer through refresh tokens).
-const DEFAULT_JWT_EXPIRES_IN: u64 = 900;
-/// Default access-token lifetime in demo mode: 24 hours, as in the tutorial, whose clients never
-/// refresh.
+/// Access-token lifetime in demo mode: 24 hours, as in the tutorial, whose clients never refresh.
 const DEMO_JWT_EXPIRES_IN: u64 = 86_400;
 /// File under `DATA_DIR` holding the generated development server key (named for its first use,
 /// two-factor secrets).
 const DEV_MFA_KEY_FILE: &str = "mfa-key";
-/// Default bcrypt cost: 12 (the tutorial's 8 is too cheap today).
-const DEFAULT_BCRYPT_COST: u32 = 12;
 /// Lowest bcrypt cost production accepts (OWASP's floor).
 const MIN_PRODUCTION_BCRYPT_COST: u32 = 10;
-/// Default audit retention: 90 days.
-const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 90;
-/// Default retention of sent mails (their bodies are gone once sent): 7 days.
-const DEFAULT_MAIL_RETENTION_DAYS: u64 = 7;
-/// Default sender of mails.
-const DEFAULT_MAIL_FROM: &str = "Rust Auth <no-reply@localhost>";
 /// File under `DATA_DIR` holding the generated development secret.
 const DEV_SECRET_FILE: &str = "jwt-secret";
+/// Seconds in a day.
+const DAY: u64 = 24 * 60 * 60;
 
 /// Where the server runs: development generates what is missing, production refuses to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,200 +149,132 @@ impl Config {
     /// # Errors
     /// Every missing or invalid setting, one per line.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let mut problems = Vec::new();
-        let mut note = |problem: String| problems.push(problem);
+        let mut reader = Reader::new(&get);
+        let read = &mut reader;
 
-        let app_env = match get("APP_ENV").as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("development" | "dev") => AppEnv::Development,
-            Some("production" | "prod") => AppEnv::Production,
-            Some(other) => {
-                note(format!("APP_ENV must be `development` or `production`, not `{other}`"));
-                AppEnv::Development
-            }
-        };
-        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| ".data".to_owned()));
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| {
-            note("DATABASE_URL is not set (in development the server starts the project-local PostgreSQL; this needs scripts/db.sh and the PostgreSQL server binaries)".into());
+        let app_env =
+            if read.choice("APP_ENV") == "production" { AppEnv::Production } else { AppEnv::Development };
+        let production = app_env == AppEnv::Production;
+        let data_dir = PathBuf::from(read.text("DATA_DIR").unwrap_or_default());
+        let database_url = read.text("DATABASE_URL").unwrap_or_else(|| {
+            read.note("DATABASE_URL is not set (in development the server starts the project-local PostgreSQL; this needs scripts/db.sh and the PostgreSQL server binaries)");
             String::new()
         });
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        let default_pool = u32::try_from(cores * 4).unwrap_or(8).max(8);
-        let database_max_connections = number(&get, "DATABASE_MAX_CONNECTIONS", default_pool, &mut note);
-        let bcrypt_cost = number(&get, "BCRYPT_COST", DEFAULT_BCRYPT_COST, &mut note);
-        let signup = match flag(&get, "AUTH_OPEN_ROLE_SIGNUP", &mut note) {
-            true => SignupPolicy::Open,
-            false => SignupPolicy::AdminsOnly,
+        let default_pool = u64::try_from(cores * 4).unwrap_or(8).max(8);
+        let database_max_connections =
+            u32::try_from(read.whole("DATABASE_MAX_CONNECTIONS", Some(default_pool))).unwrap_or(u32::MAX);
+        let bcrypt_cost: u32 = read.whole_as("BCRYPT_COST");
+        let signup =
+            if read.flag("AUTH_OPEN_ROLE_SIGNUP") { SignupPolicy::Open } else { SignupPolicy::AdminsOnly };
+        // Demo mode keeps the tutorial's day-long tokens unless told otherwise.
+        let jwt_ttl = match (signup, read.raw("JWT_EXPIRES_IN")) {
+            (SignupPolicy::Open, None) => DEMO_JWT_EXPIRES_IN,
+            _ => read.whole("JWT_EXPIRES_IN", None),
         };
-        let default_ttl =
-            if signup == SignupPolicy::Open { DEMO_JWT_EXPIRES_IN } else { DEFAULT_JWT_EXPIRES_IN };
-        let jwt_ttl = Duration::from_secs(number(&get, "JWT_EXPIRES_IN", default_ttl, &mut note));
-        if jwt_ttl.is_zero() {
-            note("JWT_EXPIRES_IN must be at least 1 second".into());
-        }
         let tokens = TokenSettings {
-            ttl: jwt_ttl,
-            issuer: get("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
-            audience: get("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+            ttl: Duration::from_secs(jwt_ttl),
+            issuer: read.text("JWT_ISSUER").unwrap_or_default(),
+            audience: read.text("JWT_AUDIENCE").unwrap_or_default(),
         };
-        let session_defaults = SessionSettings::default();
+        let secs = |read: &mut Reader, name: &str| Duration::from_secs(read.whole(name, None));
         let sessions = SessionSettings {
-            refresh_ttl: Duration::from_secs(
-                number(&get, "REFRESH_TTL_SECS", session_defaults.refresh_ttl.as_secs(), &mut note).max(60),
-            ),
-            remember_ttl: Duration::from_secs(
-                number(&get, "REMEMBER_TTL_SECS", session_defaults.remember_ttl.as_secs(), &mut note).max(60),
-            ),
-            max_lifetime: Duration::from_secs(
-                number(&get, "SESSION_MAX_LIFETIME_SECS", session_defaults.max_lifetime.as_secs(), &mut note)
-                    .max(60),
-            ),
-            reuse_grace: Duration::from_secs(number(
-                &get,
-                "REFRESH_REUSE_GRACE_SECS",
-                session_defaults.reuse_grace.as_secs(),
-                &mut note,
-            )),
-            max_refreshes_per_hour: number(
-                &get,
-                "REFRESH_MAX_PER_HOUR",
-                session_defaults.max_refreshes_per_hour,
-                &mut note,
-            )
-            .max(1),
+            refresh_ttl: secs(read, "REFRESH_TTL_SECS"),
+            remember_ttl: secs(read, "REMEMBER_TTL_SECS"),
+            max_lifetime: secs(read, "SESSION_MAX_LIFETIME_SECS"),
+            reuse_grace: secs(read, "REFRESH_REUSE_GRACE_SECS"),
+            max_refreshes_per_hour: read.whole_as("REFRESH_MAX_PER_HOUR"),
         };
-        let require_2fa_for_admins = flag(&get, "REQUIRE_2FA_FOR_ADMINS", &mut note);
-        let metrics_addr = get("METRICS_ADDR").and_then(|addr| {
+        let require_2fa_for_admins = read.flag("REQUIRE_2FA_FOR_ADMINS");
+        let metrics_addr = read.raw("METRICS_ADDR").and_then(|addr| {
             addr.trim()
                 .parse()
                 .map_err(|_| {
-                    note(format!(
+                    read.note(format!(
                         "METRICS_ADDR must be an address and port like 127.0.0.1:9100, not `{addr}`"
                     ))
                 })
                 .ok()
         });
-        if app_env == AppEnv::Production {
-            if signup == SignupPolicy::Open {
-                note("AUTH_OPEN_ROLE_SIGNUP=true (demo mode: anyone may make themselves admin) is refused when APP_ENV=production".into());
-            }
-            if bcrypt_cost < MIN_PRODUCTION_BCRYPT_COST {
-                note(format!(
-                    "BCRYPT_COST must be at least {MIN_PRODUCTION_BCRYPT_COST} when APP_ENV=production (got {bcrypt_cost})"
-                ));
-            }
-        }
-        let throttle = throttle(&get, &mut note);
-        let trusted_proxies = get("TRUSTED_PROXIES")
+        let throttle = throttle(read);
+        let trusted_proxies = read
+            .raw("TRUSTED_PROXIES")
             .map(|list| {
                 list.split(',')
                     .map(str::trim)
                     .filter(|item| !item.is_empty())
                     .filter_map(|item| {
                         proxy_range(item)
-                            .map_err(|_| {
-                                note(format!("TRUSTED_PROXIES: `{item}` is not an IP address or CIDR range"))
+                            .map_err(|()| {
+                                read.note(format!(
+                                    "TRUSTED_PROXIES: `{item}` is not an IP address or CIDR range"
+                                ))
                             })
                             .ok()
                     })
                     .collect()
             })
             .unwrap_or_default();
-        let hsts = flag(&get, "HSTS", &mut note);
-        let defaults = ListenerLimits::default();
+        let hsts = read.flag("HSTS");
         let listener = ListenerLimits {
-            header_read_timeout: Duration::from_secs(
-                number(&get, "HEADER_READ_TIMEOUT_SECS", defaults.header_read_timeout.as_secs(), &mut note)
-                    .max(1),
-            ),
-            max_connections: number(&get, "MAX_CONNECTIONS", defaults.max_connections, &mut note).max(1),
-            max_per_address: number(&get, "MAX_CONNECTIONS_PER_ADDRESS", defaults.max_per_address, &mut note)
-                .max(1),
+            header_read_timeout: secs(read, "HEADER_READ_TIMEOUT_SECS"),
+            max_connections: read.whole_as("MAX_CONNECTIONS"),
+            max_per_address: read.whole_as("MAX_CONNECTIONS_PER_ADDRESS"),
         };
-        let body_read_timeout =
-            Duration::from_secs(number(&get, "BODY_READ_TIMEOUT_SECS", 10, &mut note).max(1));
-        let audit_days = number(&get, "AUDIT_RETENTION_DAYS", DEFAULT_AUDIT_RETENTION_DAYS, &mut note).max(1);
-        let mail_days = number(&get, "MAIL_RETENTION_DAYS", DEFAULT_MAIL_RETENTION_DAYS, &mut note).max(1);
+        let body_read_timeout = secs(read, "BODY_READ_TIMEOUT_SECS");
         let retention = Retention {
-            audit: Duration::from_secs(audit_days.saturating_mul(24 * 60 * 60)),
-            mail: Duration::from_secs(mail_days.saturating_mul(24 * 60 * 60)),
+            audit: Duration::from_secs(read.whole("AUDIT_RETENTION_DAYS", None) * DAY),
+            mail: Duration::from_secs(read.whole("MAIL_RETENTION_DAYS", None) * DAY),
         };
         let mail = MailConfig {
-            smtp_url: get("SMTP_URL"),
-            from: get("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
-            retry_base: Duration::from_secs(number(&get, "MAIL_RETRY_SECS", 5, &mut note).max(1)),
+            smtp_url: read.raw("SMTP_URL"),
+            from: read.text("MAIL_FROM").unwrap_or_default(),
+            retry_base: secs(read, "MAIL_RETRY_SECS"),
         };
-        let public_url = get("PUBLIC_URL");
-        let defaults = Recovery::default();
-        let reset_secs = number(&get, "PASSWORD_RESET_TTL_SECS", defaults.reset_ttl.as_secs(), &mut note);
-        let verify_secs = number(&get, "EMAIL_VERIFY_TTL_SECS", defaults.verify_ttl.as_secs(), &mut note);
+        let public_url = read.raw("PUBLIC_URL");
         let recovery = Recovery {
-            reset_ttl: Duration::from_secs(reset_secs.max(60)),
-            verify_ttl: Duration::from_secs(verify_secs.max(60)),
-            require_verified_email: flag(&get, "REQUIRE_VERIFIED_EMAIL", &mut note),
+            reset_ttl: secs(read, "PASSWORD_RESET_TTL_SECS"),
+            verify_ttl: secs(read, "EMAIL_VERIFY_TTL_SECS"),
+            require_verified_email: read.flag("REQUIRE_VERIFIED_EMAIL"),
         };
-        if app_env == AppEnv::Production {
-            if mail.smtp_url.is_none() {
-                note("SMTP_URL is required when APP_ENV=production (password resets and verification links are mailed)".into());
-            }
-            if public_url.is_none() {
-                note("PUBLIC_URL is required when APP_ENV=production (the address the links in mails point to)".into());
-            }
-        }
-        let log_json = match get("LOG_FORMAT").as_deref() {
-            None | Some("text") => false,
-            Some("json") => true,
-            Some(other) => {
-                note(format!("LOG_FORMAT must be `text` or `json`, not `{other}`"));
-                false
-            }
-        };
+        let log_json = read.choice("LOG_FORMAT") == "json";
         // `MFA_ENCRYPTION_KEY` is the key's first name, from when it sealed two-factor secrets only.
-        let encryption_key = match get("ENCRYPTION_KEY").or_else(|| get("MFA_ENCRYPTION_KEY")) {
+        let encryption_key = match read.raw("ENCRYPTION_KEY").or_else(|| read.raw_alias("MFA_ENCRYPTION_KEY"))
+        {
             Some(key) => key_bytes(&key).unwrap_or_else(|| {
-                note(
-                    "ENCRYPTION_KEY must be 32 bytes as 64 hexadecimal characters (`openssl rand -hex 32`)"
-                        .into(),
+                read.note(
+                    "ENCRYPTION_KEY must be 32 bytes as 64 hexadecimal characters (`openssl rand -hex 32`)",
                 );
                 Vec::new()
             }),
-            None if app_env == AppEnv::Development => {
-                dev_secret(&data_dir, DEV_MFA_KEY_FILE, "ENCRYPTION_KEY", 32)
-                    .map(|hex| key_bytes(&hex).unwrap_or_default())
-                    .unwrap_or_else(|err| {
-                        note(err);
-                        Vec::new()
-                    })
-            }
-            None => {
-                note("ENCRYPTION_KEY is required when APP_ENV=production (`openssl rand -hex 32`)".into());
-                Vec::new()
-            }
+            None if !production => dev_secret(&data_dir, DEV_MFA_KEY_FILE, "ENCRYPTION_KEY", 32)
+                .map(|hex| key_bytes(&hex).unwrap_or_default())
+                .unwrap_or_else(|err| {
+                    read.note(err);
+                    Vec::new()
+                }),
+            None => Vec::new(), // reported below with the other settings production requires
         };
-        let jwt_secret = match get("JWT_SECRET") {
+        let jwt_secret = match read.raw("JWT_SECRET") {
             Some(secret) => secret.into_bytes(),
-            None if app_env == AppEnv::Development => {
-                dev_secret(&data_dir, DEV_SECRET_FILE, "JWT_SECRET", 48)
-                    .map(String::into_bytes)
-                    .unwrap_or_else(|err| {
-                        note(err);
-                        Vec::new()
-                    })
-            }
-            None => {
-                note("JWT_SECRET is required when APP_ENV=production".into());
-                Vec::new()
-            }
+            None if !production => dev_secret(&data_dir, DEV_SECRET_FILE, "JWT_SECRET", 48)
+                .map(String::into_bytes)
+                .unwrap_or_else(|err| {
+                    read.note(err);
+                    Vec::new()
+                }),
+            None => Vec::new(),
         };
         if !jwt_secret.is_empty() && jwt_secret.len() < MIN_SECRET_BYTES {
-            note(format!(
+            read.note(format!(
                 "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes, got {}; generate one with `openssl rand -base64 48`",
                 jwt_secret.len()
             ));
         }
-
-        if !problems.is_empty() {
-            return Err(problems.join("\n"));
+        if production {
+            production_rules(read, signup, bcrypt_cost);
         }
+        reader.finish()?;
         Ok(Config {
             database_url,
             database_max_connections,
@@ -366,50 +302,60 @@ impl Config {
     }
 }
 
-/// The throttling settings, each limit at least 1.
-fn throttle(get: &impl Fn(&str) -> Option<String>, note: &mut impl FnMut(String)) -> Throttle {
+/// What `APP_ENV=production` asks, from the table: every required setting set, and the rules.
+fn production_rules(read: &mut Reader, signup: SignupPolicy, bcrypt_cost: u32) {
+    for setting in SETTINGS.iter().filter(|setting| setting.production == Production::Required) {
+        let set = read.raw(setting.name).is_some()
+            || (setting.name == "ENCRYPTION_KEY" && read.raw_alias("MFA_ENCRYPTION_KEY").is_some());
+        if !set {
+            read.note(format!(
+                "{} is required when APP_ENV=production: {}",
+                setting.name, setting.description
+            ));
+        }
+    }
+    if signup == SignupPolicy::Open {
+        read.note("AUTH_OPEN_ROLE_SIGNUP=true (demo mode: anyone may make themselves admin) is refused when APP_ENV=production");
+    }
+    if bcrypt_cost < MIN_PRODUCTION_BCRYPT_COST {
+        read.note(format!(
+            "BCRYPT_COST must be at least {MIN_PRODUCTION_BCRYPT_COST} when APP_ENV=production (got {bcrypt_cost})"
+        ));
+    }
+}
+
+/// The throttling settings.
+fn throttle(read: &mut Reader) -> Throttle {
     let defaults = Throttle::default();
-    let mut limit =
-        |key: &str, default: Option<i32>| Some(number(get, key, default.unwrap_or(1), note).max(1));
+    let mut limit = |name: &str| Some(i32::try_from(read.whole(name, None)).unwrap_or(i32::MAX));
     let signin = Limits {
-        per_pair: limit("SIGNIN_MAX_FAILURES", defaults.signin.per_pair),
-        per_key: limit("SIGNIN_MAX_FAILURES_PER_ACCOUNT", defaults.signin.per_key),
-        per_address: limit("SIGNIN_MAX_FAILURES_PER_ADDRESS", defaults.signin.per_address),
-        window: defaults.signin.window,
+        per_pair: limit("SIGNIN_MAX_FAILURES"),
+        per_key: limit("SIGNIN_MAX_FAILURES_PER_ACCOUNT"),
+        per_address: limit("SIGNIN_MAX_FAILURES_PER_ADDRESS"),
+        ..defaults.signin
     };
-    let signup = Limits {
-        per_address: limit("SIGNUP_MAX_PER_ADDRESS", defaults.signup.per_address),
-        ..defaults.signup
-    };
+    let signin_attempts =
+        Limits { per_address: limit("SIGNIN_MAX_ATTEMPTS_PER_ADDRESS"), ..defaults.signin_attempts };
+    let signup = Limits { per_address: limit("SIGNUP_MAX_PER_ADDRESS"), ..defaults.signup };
     let mail = Limits {
-        per_key: limit("RECOVERY_MAX_PER_EMAIL", defaults.mail.per_key),
-        per_address: limit("RECOVERY_MAX_PER_ADDRESS", defaults.mail.per_address),
+        per_key: limit("RECOVERY_MAX_PER_EMAIL"),
+        per_address: limit("RECOVERY_MAX_PER_ADDRESS"),
         ..defaults.mail
     };
-    let signin_attempts = Limits {
-        per_address: limit("SIGNIN_MAX_ATTEMPTS_PER_ADDRESS", defaults.signin_attempts.per_address),
-        ..defaults.signin_attempts
-    };
     let mfa = Limits {
-        per_pair: limit("MFA_MAX_FAILURES", defaults.mfa.per_pair),
-        per_key: limit("MFA_MAX_FAILURES_PER_ACCOUNT", defaults.mfa.per_key),
+        per_pair: limit("MFA_MAX_FAILURES"),
+        per_key: limit("MFA_MAX_FAILURES_PER_ACCOUNT"),
         ..defaults.mfa
     };
-    let email_change = Limits {
-        per_key: limit("EMAIL_CHANGE_MAX_PER_HOUR", defaults.email_change.per_key),
-        ..defaults.email_change
-    };
-    let mut window =
-        |key: &str, default: Duration| Duration::from_secs(number(get, key, default.as_secs(), note).max(1));
+    let email_change = Limits { per_key: limit("EMAIL_CHANGE_MAX_PER_HOUR"), ..defaults.email_change };
+    let mut window = |name: &str| Duration::from_secs(read.whole(name, None));
+    let signin_window = window("SIGNIN_WINDOW_SECS");
     Throttle {
-        signin: Limits { window: window("SIGNIN_WINDOW_SECS", signin.window), ..signin },
-        signin_attempts: Limits {
-            window: window("SIGNIN_WINDOW_SECS", signin_attempts.window),
-            ..signin_attempts
-        },
-        mfa: Limits { window: window("MFA_WINDOW_SECS", mfa.window), ..mfa },
-        signup: Limits { window: window("SIGNUP_WINDOW_SECS", signup.window), ..signup },
-        mail: Limits { window: window("RECOVERY_WINDOW_SECS", mail.window), ..mail },
+        signin: Limits { window: signin_window, ..signin },
+        signin_attempts: Limits { window: signin_window, ..signin_attempts },
+        mfa: Limits { window: window("MFA_WINDOW_SECS"), ..mfa },
+        signup: Limits { window: window("SIGNUP_WINDOW_SECS"), ..signup },
+        mail: Limits { window: window("RECOVERY_WINDOW_SECS"), ..mail },
         email_change,
     }
 }
@@ -417,32 +363,6 @@ fn throttle(get: &impl Fn(&str) -> Option<String>, note: &mut impl FnMut(String)
 /// A proxy address (`10.0.0.1`) or range (`10.0.0.0/8`).
 fn proxy_range(item: &str) -> Result<IpNet, ()> {
     item.parse::<IpNet>().or_else(|_| item.parse::<IpAddr>().map(IpNet::from)).map_err(drop)
-}
-
-fn number<T: std::str::FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
-    key: &str,
-    default: T,
-    note: &mut impl FnMut(String),
-) -> T {
-    match get(key) {
-        None => default,
-        Some(raw) => raw.trim().parse().unwrap_or_else(|_| {
-            note(format!("{key} must be a whole number, not `{raw}`"));
-            default
-        }),
-    }
-}
-
-fn flag(get: &impl Fn(&str) -> Option<String>, key: &str, note: &mut impl FnMut(String)) -> bool {
-    match get(key).as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("false" | "0" | "no" | "off") => false,
-        Some("true" | "1" | "yes" | "on") => true,
-        Some(other) => {
-            note(format!("{key} must be `true` or `false`, not `{other}`"));
-            false
-        }
-    }
 }
 
 /// A development secret of `bytes` random bytes, in hexadecimal: read from `DATA_DIR/<file>`, or
@@ -648,5 +568,55 @@ mod tests {
         assert_eq!(config.signup, SignupPolicy::Open);
         // The tutorial's clients never refresh: demo mode keeps its 24-hour tokens.
         assert_eq!(config.tokens.ttl, Duration::from_secs(86_400));
+    }
+
+    /// The README's settings table and `.env.example` are written from the table; this fails when
+    /// either drifts. `UPDATE_SETTINGS=1 cargo test -p server --lib config` rewrites both.
+    #[test]
+    fn the_readme_and_env_example_follow_the_table() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let readme_path = root.join("README.md");
+        let readme = std::fs::read_to_string(&readme_path).unwrap();
+        let start = readme.find(docs::README_START).expect("the README marks its settings table");
+        let end = readme.find(docs::README_END).expect("the README ends its settings table")
+            + docs::README_END.len()
+            + 1;
+        let current = &readme[start..end];
+        let env_path = root.join(".env.example");
+        let env = std::fs::read_to_string(&env_path).unwrap();
+        if std::env::var_os("UPDATE_SETTINGS").is_some() {
+            std::fs::write(
+                &readme_path,
+                format!("{}{}{}", &readme[..start], docs::markdown(), &readme[end..]),
+            )
+            .unwrap();
+            std::fs::write(&env_path, docs::env_example()).unwrap();
+            return;
+        }
+        assert_eq!(
+            current,
+            docs::markdown(),
+            "README.md's settings table drifted: UPDATE_SETTINGS=1 cargo test -p server --lib config"
+        );
+        assert_eq!(
+            env,
+            docs::env_example(),
+            ".env.example drifted: UPDATE_SETTINGS=1 cargo test -p server --lib config"
+        );
+    }
+
+    #[test]
+    fn every_setting_read_is_in_the_table_and_out_of_range_is_reported() {
+        let err = config(&[
+            ("DATABASE_URL", "x"),
+            ("JWT_SECRET", SECRET),
+            ("REFRESH_TTL_SECS", "30"),
+            ("MAX_CONNECTIONS_PER_ADDRESS", "0"),
+            ("LOG_FORMAT", "xml"),
+        ])
+        .unwrap_err();
+        assert!(err.contains("REFRESH_TTL_SECS must be between 60"), "{err}");
+        assert!(err.contains("MAX_CONNECTIONS_PER_ADDRESS must be between 1"), "{err}");
+        assert!(err.contains("LOG_FORMAT must be one of text, json"), "{err}");
     }
 }

@@ -18,8 +18,8 @@ use sqlx::PgExecutor;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::secrets::ServerKey;
 use crate::error::{AppError, Result};
+use crate::ssr::secrets::ServerKey;
 
 /// What the mailer is configured with.
 #[derive(Debug, Clone, PartialEq, Eq)]

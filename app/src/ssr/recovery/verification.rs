@@ -9,19 +9,20 @@ use std::net::IpAddr;
 
 use sqlx::PgConnection;
 
-use super::audit::Event;
-use super::auth::AuthUser;
-use super::lifecycle::{self, Change, Changed, Notice};
 use super::links::{self, Follow, Purpose};
 use super::mail::templates;
-use super::recovery::{read_email, take_mail_slot};
-use super::sessions::Device;
-use super::state::AppState;
-use super::throttle::{Scope, Slot, ThrottleKey};
-use super::users::{self, Account};
+use super::reset::{read_email, take_mail_slot};
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, PublicUser};
 use crate::requests::{EmailChangeRequest, Field, Reader};
+use crate::ssr::guard::address::Device;
+use crate::ssr::guard::audit::Event;
+use crate::ssr::guard::throttle::{Scope, Slot, ThrottleKey};
+use crate::ssr::identity::lifecycle::{self, Change, Changed, Notice};
+use crate::ssr::identity::reauth::check_password;
+use crate::ssr::identity::users::{self, Account};
+use crate::ssr::session::caller::AuthUser;
+use crate::ssr::state::AppState;
 
 /// Issues a verification link for the account's current address and queues its mail, in the
 /// caller's transaction (sign-up writes the account and its mail together). Call
@@ -145,7 +146,7 @@ pub async fn change(
     }
     // The stamp the password is checked under: the link is issued only while it holds.
     let stamp = users::find(&state.pool, user.id).await?.stamp;
-    super::profile::check_password(state, caller, &password, "password", address).await?;
+    check_password(state, caller, &password, "password", address).await?;
     // Counted once the password is right: a stolen session alone cannot use up the owner's quota.
     let key = ThrottleKey::account(user.id);
     if let Slot::Refused { retry_after } =

@@ -13,12 +13,13 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::audit::Event;
-use super::mail::Mailer;
-use super::mail::templates::{self, Origin};
-use super::sessions::{self, Device};
 use crate::error::Result;
 use crate::model::{AuditEvent, PublicUser};
+use crate::ssr::guard::address::Device;
+use crate::ssr::guard::audit::Event;
+use crate::ssr::recovery::mail::Mailer;
+use crate::ssr::recovery::mail::templates::{self, Origin};
+use crate::ssr::session::store;
 
 /// A change of a credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,10 +214,10 @@ pub async fn record(
     match change.ends() {
         Ends::Nothing => {}
         Ends::Others => {
-            sessions::end_all(&mut *conn, user.id, changed.session, change.reason()).await?;
+            store::end_all(&mut *conn, user.id, changed.session, change.reason()).await?;
         }
         Ends::All => {
-            sessions::end_all(&mut *conn, user.id, None, change.reason()).await?;
+            store::end_all(&mut *conn, user.id, None, change.reason()).await?;
         }
     }
     let mut event = Event::new(change.audit()).on(user).by(changed.by.unwrap_or(user));

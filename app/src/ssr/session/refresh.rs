@@ -1,5 +1,6 @@
-//! Sessions as rows: every sign-in is one, with the device it came from; access tokens name it,
-//! refresh tokens renew it, and ending it ends all of its tokens at once.
+//! Starting and renewing sessions: every sign-in is a session row, with the device it came from;
+//! access tokens name it, refresh tokens renew it, and ending it (see `store.rs`) ends all of its
+//! tokens at once.
 //!
 //! A session's refresh tokens form one chain. A refresh token is the session's id, a generation
 //! number and a MAC over both (and a random seed of the session) under a key derived from the
@@ -14,21 +15,20 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use http::HeaderMap;
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::audit::Event;
-use super::lifecycle::{self, Notice};
-use super::secrets::{ServerKey, constant_time_eq, hex, unhex};
-use super::state::AppState;
-use super::users::{self, Account};
+use super::store::end_in;
 use crate::error::{AppError, Result};
-use crate::model::{AuditEvent, PublicUser, Session, SessionInfo};
+use crate::model::{AuditEvent, PublicUser, Session};
+use crate::ssr::guard::address::Device;
+use crate::ssr::guard::audit::Event;
+use crate::ssr::identity::lifecycle::{self, Notice};
+use crate::ssr::identity::users::{self, Account};
+use crate::ssr::secrets::{ServerKey, constant_time_eq, hex, unhex};
+use crate::ssr::state::AppState;
 
-/// Longest user agent kept (the column allows 300).
-const USER_AGENT_MAX_CHARS: usize = 300;
 /// Bytes of the MAC in a refresh token.
 const MAC_BYTES: usize = 12;
 /// The server key's purpose for refresh-token MACs.
@@ -40,81 +40,6 @@ const REFRESH_WINDOW: Duration = Duration::from_secs(60 * 60);
 /// Live sessions one account may have: a new sign-in past this ends the least recently used one,
 /// so signing in in a loop cannot grow the table (or the session list) without bound.
 pub const MAX_LIVE_SESSIONS: i64 = 100;
-
-/// How long sessions live, and how often they may be refreshed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionSettings {
-    /// `REFRESH_TTL_SECS`: how long a session lives unused without "keep me signed in" (default 1
-    /// day); also its absolute lifetime.
-    pub refresh_ttl: Duration,
-    /// `REMEMBER_TTL_SECS`: how long it lives unused with it (default 30 days).
-    pub remember_ttl: Duration,
-    /// `SESSION_MAX_LIFETIME_SECS`: the absolute lifetime of a session with "keep me signed in",
-    /// however often it is refreshed (default 90 days).
-    pub max_lifetime: Duration,
-    /// `REFRESH_REUSE_GRACE_SECS`: how long the previous refresh token is still answered (10 s).
-    pub reuse_grace: Duration,
-    /// `REFRESH_MAX_PER_HOUR`: refreshes one session may make in an hour (default 60).
-    pub max_refreshes_per_hour: u32,
-}
-
-impl Default for SessionSettings {
-    fn default() -> Self {
-        SessionSettings {
-            refresh_ttl: Duration::from_secs(24 * 60 * 60),
-            remember_ttl: Duration::from_secs(30 * 24 * 60 * 60),
-            max_lifetime: Duration::from_secs(90 * 24 * 60 * 60),
-            reuse_grace: Duration::from_secs(10),
-            max_refreshes_per_hour: 60,
-        }
-    }
-}
-
-impl SessionSettings {
-    fn ttl(&self, remember: bool) -> Duration {
-        if remember { self.remember_ttl } else { self.refresh_ttl }
-    }
-
-    /// The absolute lifetime of a session: without "keep me signed in", its unused lifetime.
-    fn lifetime(&self, remember: bool) -> Duration {
-        if remember { self.max_lifetime.max(self.remember_ttl) } else { self.refresh_ttl }
-    }
-}
-
-/// Where a sign-in comes from, as the session list shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Device {
-    /// The client's address.
-    pub address: Option<IpAddr>,
-    /// Its `User-Agent`, cut to 300 characters.
-    pub user_agent: Option<String>,
-}
-
-impl axum::extract::FromRequestParts<AppState> for Device {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut http::request::Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let address = super::address::client_address(parts, &state.trusted_proxies);
-        Ok(Device::new(&parts.headers, address))
-    }
-}
-
-impl Device {
-    /// The device sending `headers` from `address`.
-    pub fn new(headers: &HeaderMap, address: IpAddr) -> Self {
-        let user_agent = headers
-            .get(http::header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .map(|agent| {
-                agent.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX_CHARS).collect::<String>()
-            })
-            .filter(|agent| !agent.trim().is_empty());
-        Device { address: Some(address), user_agent }
-    }
-}
 
 /// A refresh token, read: which session, which generation, and its MAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -434,99 +359,4 @@ pub async fn refresh(state: &AppState, token: &str, address: IpAddr) -> Result<S
     tx.commit().await?;
     let refresh = RefreshToken::new(&state.key, found.id, row.refresh_generation, &row.refresh_seed);
     issue(state, account.user, account.token_version, refresh, row.lives_for)
-}
-
-async fn end_in(conn: &mut PgConnection, session: Uuid, reason: &str) -> Result<()> {
-    sqlx::query!(
-        "update sessions set ended_at = now(), ended_reason = $2 where id = $1 and ended_at is null",
-        session,
-        reason,
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Ends the session `session` of `user`; returns whether there was such a live session.
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn end(executor: impl PgExecutor<'_>, user: Uuid, session: Uuid, reason: &str) -> Result<bool> {
-    let done = sqlx::query!(
-        r#"
-        update sessions set ended_at = now(), ended_reason = $3
-        where id = $2 and user_id = $1 and ended_at is null
-        "#,
-        user,
-        session,
-        reason,
-    )
-    .execute(executor)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Ends every live session of `user` but `except`; returns how many.
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn end_all(
-    executor: impl PgExecutor<'_>,
-    user: Uuid,
-    except: Option<Uuid>,
-    reason: &str,
-) -> Result<u64> {
-    let done = sqlx::query!(
-        r#"
-        update sessions set ended_at = now(), ended_reason = $3
-        where user_id = $1 and ended_at is null and id is distinct from $2
-        "#,
-        user,
-        except,
-        reason,
-    )
-    .execute(executor)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// The live sessions of `user`, the most recently used first; `current` marks `current`.
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn list(pool: &PgPool, user: Uuid, current: Uuid) -> Result<Vec<SessionInfo>> {
-    Ok(sqlx::query_as!(
-        SessionInfo,
-        r#"
-        select id, extract(epoch from created_at)::bigint as "created_at!",
-               extract(epoch from last_seen_at)::bigint as "last_seen_at!",
-               user_agent, host(address) as address, id = $2 as "current!"
-        from sessions
-        where user_id = $1 and ended_at is null and expires_at > now()
-        order by last_seen_at desc
-        "#,
-        user,
-        current,
-    )
-    .fetch_all(pool)
-    .await?)
-}
-
-/// Deletes sessions ended or expired more than a day ago; returns how many. Nothing else of a
-/// session is kept: its refresh chain lives in its row, so reuse is recognised for as long as the
-/// session lives (and the few refresh tokens from before the chain go with their session).
-///
-/// # Errors
-/// `Internal` when the database fails.
-pub async fn purge(pool: &PgPool) -> Result<u64> {
-    let sessions = sqlx::query!(
-        r#"
-        delete from sessions
-        where coalesce(ended_at, expires_at) < now() - interval '1 day'
-        "#
-    )
-    .execute(pool)
-    .await?
-    .rows_affected();
-    Ok(sessions)
 }

@@ -1,4 +1,5 @@
-//! Who is calling: the only place a request's token is read and checked.
+//! Who is calling, and from where: the only place a request's token is read and checked, and the
+//! request extractors for the caller ([`AuthUser`]), its address ([`ClientAddr`]) and its device.
 //!
 //! The token may come as `Authorization: Bearer <jwt>` or, for the tutorial's clients, as
 //! `x-access-token: <jwt>`. The user and roles are then loaded from the database on every request,
@@ -9,12 +10,13 @@ use http::HeaderMap;
 use http::header::AUTHORIZATION;
 use http::request::Parts;
 
-use super::state::AppState;
 use super::tokens::Claims;
-use super::users;
 use crate::error::{AppError, Result};
 use crate::model::PublicUser;
 use crate::roles::Board;
+use crate::ssr::guard::address::{Device, client_address};
+use crate::ssr::identity::users;
+use crate::ssr::state::AppState;
 
 /// The tutorial's token header.
 const ACCESS_TOKEN_HEADER: &str = "x-access-token";
@@ -129,6 +131,26 @@ impl OptionalFromRequestParts<AppState> for AuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>> {
         from_headers(state, &parts.headers).await
+    }
+}
+
+/// Extractor for the client's address (see [`client_address`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_address(parts, &state.trusted_proxies)))
+    }
+}
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Device::new(&parts.headers, client_address(parts, &state.trusted_proxies)))
     }
 }
 

@@ -1,112 +1,25 @@
 //! What owners do with their own account: change the password, edit the name, delete the account.
-//! Whatever needs the password checks it through [`check_password`], throttled like a sign-in:
-//! a stolen token must not become a way to guess the password.
+//! Whatever needs the password checks it again through `reauth.rs`, throttled like a sign-in.
 
 use std::net::IpAddr;
 
-use super::admin;
-use super::audit::Event;
-use super::auth::AuthUser;
 use super::lifecycle::{self, Change, Changed};
 use super::policy::common_password_error;
-use super::sessions::{self, Device};
-use super::state::AppState;
-use super::throttle::{Scope, Slot, ThrottleKey};
+use super::reauth::{Check, check_password, checked};
 use super::users;
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, PasswordChange, PublicUser, Session};
 use crate::requests::{PasswordChangeRequest, PasswordRequest, ProfileRequest, Reader};
 use crate::roles::Role;
-use crate::validation::{
-    FieldErrors, name_error, password_error, password_matches_identity, signin_password_error,
-};
+use crate::ssr::guard::address::Device;
+use crate::ssr::guard::audit::Event;
+use crate::ssr::session::caller::AuthUser;
+use crate::ssr::session::refresh;
+use crate::ssr::state::AppState;
+use crate::validation::{FieldErrors, name_error, password_error, password_matches_identity};
 
 /// Identical events of one owner within this window fold into one audit entry.
 const AUDIT_FOLD_WINDOW: std::time::Duration = std::time::Duration::from_secs(60 * 60);
-
-/// How a password check is audited: at a password change, or for another change.
-#[derive(Debug, Clone, Copy)]
-enum Check {
-    PasswordChange,
-    Other,
-}
-
-impl Check {
-    fn failed(self) -> AuditEvent {
-        match self {
-            Check::PasswordChange => AuditEvent::PasswordChangeFailed,
-            Check::Other => AuditEvent::PasswordCheckFailed,
-        }
-    }
-
-    fn throttled(self) -> AuditEvent {
-        match self {
-            Check::PasswordChange => AuditEvent::PasswordChangeThrottled,
-            Check::Other => AuditEvent::PasswordCheckThrottled,
-        }
-    }
-}
-
-/// Checks the caller's password, named `field` in the answer, with the sign-in throttle: a slot
-/// is taken before bcrypt runs and given back when the password is right.
-///
-/// # Errors
-/// `Validation` naming `field` (empty or wrong); `TooManyAttempts`; `Internal`.
-pub async fn check_password(
-    state: &AppState,
-    caller: &AuthUser,
-    password: &str,
-    field: &str,
-    address: IpAddr,
-) -> Result<()> {
-    checked(state, caller, password, field, address, Check::Other).await
-}
-
-async fn checked(
-    state: &AppState,
-    caller: &AuthUser,
-    password: &str,
-    field: &str,
-    address: IpAddr,
-    check: Check,
-) -> Result<()> {
-    let user = &caller.user;
-    if password.is_empty() {
-        return Err(AppError::invalid_field(field, "Enter your current password."));
-    }
-    let key = ThrottleKey::account(user.id);
-    let event = |kind| Event::new(kind).by(user).on(user).from(address);
-    let slot = match state.throttle.take(&state.pool, Scope::Signin, &key, address).await? {
-        Slot::Taken(slot) => slot,
-        Slot::Refused { retry_after } => {
-            let window = state.throttle.signin.window;
-            event(check.throttled()).folded(key.as_str(), window).record(&state.pool).await?;
-            return Err(AppError::TooManyAttempts { retry_after });
-        }
-    };
-    // Over-long cannot be right (no such password is stored): counted like any wrong one, unhashed.
-    let right = signin_password_error(password).is_none() && {
-        let verified = async {
-            let hash = users::password_hash(&state.pool, user.id).await?;
-            state.hasher.verify(password.to_owned(), hash).await
-        };
-        match verified.await {
-            Ok(right) => right,
-            Err(err) => {
-                state.throttle.failed(&state.pool, slot).await?;
-                return Err(err);
-            }
-        }
-    };
-    if right {
-        state.throttle.succeeded(&state.pool, Scope::Signin, &key, address, slot).await
-    } else {
-        // The slot stays: it is this failure's record.
-        state.throttle.failed(&state.pool, slot).await?;
-        event(check.failed()).record(&state.pool).await?;
-        Err(AppError::invalid_field(field, "The current password is not right."))
-    }
-}
 
 /// Changes the caller's password after checking the current one, ends every other session (and
 /// voids every mailed link and pending challenge), mails a notice and returns fresh tokens for
@@ -146,7 +59,7 @@ pub async fn change_password(
     lifecycle::record(&mut tx, &state.mailer, Change::PasswordChanged, changed).await?;
     tx.commit().await?;
     state.mailer.wake();
-    sessions::reissue(state, user.clone(), version, caller.session()).await
+    refresh::reissue(state, user.clone(), version, caller.session()).await
 }
 
 /// Why the new password of `change` is refused, if it is.
@@ -208,7 +121,7 @@ pub async fn delete(
     reader.finish(())?;
     check_password(state, caller, &password, "password", address).await?;
     let user = &caller.user;
-    let mut tx = admin::lock(state).await?;
+    let mut tx = users::lock_admins(&state.pool).await?;
     let now = users::find(&mut *tx, user.id).await?;
     if now.user.has(Role::Admin) && !now.disabled && users::other_active_admins(&mut tx, user.id).await? == 0
     {

@@ -1,0 +1,9 @@
+//! Sessions and the request's caller: signed access tokens (`tokens`), session rows (`store`), the
+//! refresh chain (`refresh`), who is calling (`caller`), and signing in and out (`signin`).
+
+pub mod caller;
+pub mod refresh;
+pub mod settings;
+pub mod signin;
+pub mod store;
+pub mod tokens;

@@ -1,0 +1,40 @@
+//! The error responses many operations share, described once for the OpenAPI document: each
+//! handler's `#[utoipa::path]` lists only what is particular to it, then names these. They are
+//! descriptions, never built: the handlers answer with `AppError`.
+#![allow(dead_code)]
+
+use app::error::ErrorBody;
+use utoipa::IntoResponses;
+
+/// 401: no token, or one that is not valid.
+#[derive(IntoResponses)]
+#[response(
+    status = 401,
+    description = "No token, or a token that is not valid (malformed, expired, signed out, another algorithm)"
+)]
+pub struct Unauthorized(ErrorBody);
+
+/// 422: fields that are invalid or of the wrong type.
+#[derive(IntoResponses)]
+#[response(status = 422, description = "Some fields are invalid or of the wrong type: `fields` names each")]
+pub struct Invalid(ErrorBody);
+
+/// 429: too many attempts.
+#[derive(IntoResponses)]
+#[response(status = 429, description = "Too many attempts: wait `Retry-After` seconds")]
+pub struct Throttled(ErrorBody);
+
+/// 400: a body that is not a JSON object.
+#[derive(IntoResponses)]
+#[response(status = 400, description = "The body is not valid JSON, or not a JSON object")]
+pub struct BadJson(ErrorBody);
+
+/// 413: a body over the limit.
+#[derive(IntoResponses)]
+#[response(status = 413, description = "The body is over 64 KiB")]
+pub struct TooLarge(ErrorBody);
+
+/// 415: a body not declared as JSON.
+#[derive(IntoResponses)]
+#[response(status = 415, description = "The body is not declared as JSON")]
+pub struct NotJson(ErrorBody);
