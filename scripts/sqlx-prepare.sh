@@ -18,6 +18,9 @@ source scripts/lib/tools.sh
 source scripts/lib/pg.sh
 ensure_sqlx_cli
 pg_ensure
+# Stop the local database again if this script started it (CI runs this before the tests, which
+# would otherwise find it running, leave it running, and leave a server behind every run).
+if [ "${PG_STARTED_HERE:-0}" = 1 ]; then trap pg_stop EXIT; fi
 scratch="${DATABASE_URL%/*}/sqlx_prepare"
 admin="${DATABASE_URL%/*}/postgres"
 psql "$admin" -qc 'drop database if exists sqlx_prepare' -c 'create database sqlx_prepare' >/dev/null
