@@ -80,7 +80,7 @@ pub enum AppError {
     #[error("That code is not right. Check the time on your device, or use a recovery code.")]
     InvalidCode,
     /// 403: admins must set up two-factor sign-in first (`REQUIRE_2FA_FOR_ADMINS`).
-    #[error("Set up two-factor sign-in on your Profile before using the Admin board.")]
+    #[error("Set up two-factor sign-in (Account, Security) before using any admin power.")]
     MfaSetupRequired,
     /// 400: a mailed link that is unknown, used or expired.
     #[error(

@@ -215,12 +215,21 @@ impl PasswordCodeRequest {
     ///
     /// # Errors
     /// Each field of the wrong type.
-    pub fn read(self) -> Result<(String, String), FieldErrors> {
+    pub fn read(self) -> Result<Confirmation, FieldErrors> {
         let mut reader = Reader::default();
         let password = reader.text("password", "Password", self.password);
         let code = reader.text("code", "Code", self.code);
-        reader.finish((password, code))
+        reader.finish(Confirmation { password, code })
     }
+}
+
+/// What a change of the second factor is confirmed with, read from a [`PasswordCodeRequest`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Confirmation {
+    /// The account's password.
+    pub password: String,
+    /// A code from the authenticator (or a recovery code, where one is accepted).
+    pub code: String,
 }
 
 /// `POST /api/auth/2fa/verify`: the second step of a sign-in.

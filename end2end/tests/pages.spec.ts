@@ -30,7 +30,10 @@ test('signed-in pages render without errors', async ({ page, request }) => {
   await signIn(page, name);
   for (const [path, heading] of [
     ['/', 'Rust Auth'],
-    ['/profile', 'Profile'],
+    ['/account', 'Your account'],
+    ['/account/security', 'Your account'],
+    ['/account/devices', 'Your account'],
+    ['/account/danger', 'Your account'],
     ['/user', 'User board'],
     ['/pm', 'Management board'],
     ['/admin', 'Admin board'],

@@ -44,7 +44,7 @@ test('forgot password: mail, new password, old one refused, other sessions ended
   await expect(page.getByRole('alert').filter({ hasText: 'not valid any more' })).toBeVisible();
 });
 
-test('the sign-up mail verifies the address, and Profile shows it', async ({ page, request }) => {
+test('the sign-up mail verifies the address, and Account shows it', async ({ page, request }) => {
   const name = unique('verifier');
   await open(page, '/signup');
   await page.getByLabel('Name', { exact: true }).fill('Vera Fier');
@@ -54,14 +54,14 @@ test('the sign-up mail verifies the address, and Profile shows it', async ({ pag
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page).toHaveURL(/\/signin\?username=/);
   await signIn(page, name);
-  await open(page, '/profile');
+  await open(page, '/account');
   await expect(page.getByTestId('email-state')).toHaveText('Not verified yet');
 
   const [mail] = await mailsTo(request, `${name}@example.com`);
   expect(mail.subject).toContain('Confirm your email address');
   await open(page, linkIn(mail, '/verify-email'));
   await expect(page.getByTestId('email-verified')).toContainText(`${name}@example.com is verified`);
-  await open(page, '/profile');
+  await open(page, '/account');
   await expect(page.getByTestId('email-state')).toHaveText('Verified');
 });
 
@@ -69,7 +69,7 @@ test('Resend sends a new link; the old one no longer works', async ({ page, requ
   const name = unique('resender');
   await createUser(request, name);
   await signIn(page, name);
-  await open(page, '/profile');
+  await open(page, '/account');
   await page.getByRole('button', { name: 'Resend the link' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'A new link is on its way' })).toBeVisible();
   const mails = await mailsTo(request, `${name}@example.com`, 2);
@@ -83,7 +83,7 @@ test('changing the email address: notice to the old one, link to the new one', a
   const name = unique('mover');
   await createUser(request, name);
   await signIn(page, name);
-  await open(page, '/profile');
+  await open(page, '/account');
   const newAddress = `${name}@moved.example`;
   await page.getByLabel('New email').fill(newAddress);
   await page.getByLabel('Password', { exact: true }).fill('not-the-password');
@@ -98,7 +98,7 @@ test('changing the email address: notice to the old one, link to the new one', a
   const [link] = await mailsTo(request, newAddress);
   await open(page, linkIn(link, '/verify-email'));
   await expect(page.getByTestId('email-verified')).toContainText(newAddress);
-  await open(page, '/profile');
+  await open(page, '/account');
   await expect(page.getByTestId('profile-email')).toHaveText(newAddress);
   await expect(page.getByTestId('email-state')).toHaveText('Verified');
 });
@@ -107,7 +107,7 @@ test('deleting the account signs out and the account is gone', async ({ page, re
   const name = unique('leaver');
   await createUser(request, name);
   await signIn(page, name);
-  await open(page, '/profile');
+  await open(page, '/account/danger');
   await page.getByLabel('Password to confirm').fill(PASSWORD);
   await page.getByRole('button', { name: 'Delete my account' }).click();
   await expect(page.getByRole('status')).toContainText('Your account is deleted');
@@ -116,11 +116,11 @@ test('deleting the account signs out and the account is gone', async ({ page, re
   expect(response.status()).toBe(401);
 });
 
-test('the name can be edited on Profile', async ({ page, request }) => {
+test('the name can be edited on Account', async ({ page, request }) => {
   const name = unique('renamer');
   await createUser(request, name);
   await signIn(page, name);
-  await open(page, '/profile');
+  await open(page, '/account');
   await page.getByLabel('Name', { exact: true }).fill('A Brand New Name');
   await page.getByRole('button', { name: 'Save name' }).click();
   await expect(page.getByTestId('profile-name')).toHaveText('A Brand New Name');

@@ -34,7 +34,7 @@ test('sign out everywhere ends the session in another browser', async ({ browser
   const [a, b] = [await laptop.newPage(), await phone.newPage()];
   await signIn(a, name);
   await signIn(b, name);
-  await open(b, '/profile');
+  await open(b, '/account/devices');
   await b.getByRole('button', { name: 'Sign out everywhere', exact: true }).click();
   await expect(b.getByRole('status')).toContainText('signed out on every device');
   await expect(b.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
@@ -65,7 +65,7 @@ test('changing the password keeps this session and ends the others', async ({ br
   const other = await (await browser.newContext()).newPage();
   await signIn(other, name);
   await signIn(page, name);
-  await open(page, '/profile');
+  await open(page, '/account/security');
 
   await page.getByLabel('Current password').fill('not-the-password');
   await page.getByLabel('New password', { exact: true }).fill('a-fresh-passphrase-9');

@@ -10,10 +10,15 @@ test('a reload keeps you signed in, and Sign out ends it', async ({ page, reques
   await page.reload();
   await page.locator('html[data-hydrated]').waitFor();
   await expect(page.getByTestId('nav-username')).toHaveText(name);
+  // The old address of the account pages still leads there.
   await open(page, '/profile');
+  await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByTestId('profile-username')).toHaveText(name);
   await expect(page.getByTestId('profile-email')).toHaveText(`${name}@example.com`);
   await expect(page.getByTestId('profile-roles')).toHaveText('User');
+  // The sub-navigation leads to the other account pages.
+  await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Devices' }).click();
+  await expect(page).toHaveURL(/\/account\/devices$/);
   await expect(page.getByTestId('session-row')).toHaveCount(1);
   await expect(page.getByTestId('session-row')).toContainText('This device');
 
@@ -59,7 +64,7 @@ test('an expired session whose refresh token is refused signs you out with a rea
     session.refreshToken = '0'.repeat(64);
     localStorage.setItem(key, JSON.stringify(session));
   }, KEY);
-  await open(page, '/profile');
+  await open(page, '/account');
   await expect(page.getByRole('alert').filter({ hasText: 'session' })).toContainText(
     'Your session has ended. Sign in again.',
   );
@@ -77,11 +82,11 @@ test('garbage in storage is cleared without breaking the page', async ({ page })
 test('a protected page sends you to Sign in and back afterwards', async ({ page, request }) => {
   const name = unique('returner');
   await createUser(request, name);
-  await open(page, '/profile');
-  await expect(page).toHaveURL(/\/signin\?next=\/profile$/);
+  await open(page, '/account/security');
+  await expect(page).toHaveURL(/\/signin\?next=\/account\/security$/);
   await page.getByLabel('Username', { exact: true }).fill(name);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/profile$/);
-  await expect(page.getByTestId('profile-username')).toHaveText(name);
+  await expect(page).toHaveURL(/\/account\/security$/);
+  await expect(page.getByRole('heading', { name: 'Change password' })).toBeVisible();
 });

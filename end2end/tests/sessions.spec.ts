@@ -38,7 +38,7 @@ test('two tabs stay signed in through a renewal, done once', async ({ context, p
   await createUser(request, name);
   await signIn(page, name);
   const second = await context.newPage();
-  await open(second, '/profile');
+  await open(second, '/account');
   let renewals = 0;
   for (const tab of [page, second]) {
     tab.on('request', (req) => {
@@ -65,7 +65,7 @@ test('the session list signs out another device, and everywhere else', async ({ 
   await signIn(phone, name);
   await signIn(tablet, name);
   await signIn(page, name);
-  await open(page, '/profile');
+  await open(page, '/account/devices');
   await expect(page.getByTestId('session-row')).toHaveCount(3);
   const phoneRow = page.getByTestId('session-row').filter({ hasText: 'Safari on iPhone' });
   await phoneRow.getByRole('button', { name: 'Sign out this device' }).click();
@@ -85,7 +85,7 @@ test('two-factor: set up with a computed code, then sign in with a code and with
   const name = unique('twofa');
   await createUser(request, name);
   await signIn(page, name);
-  await open(page, '/profile');
+  await open(page, '/account/security');
   await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
   await expect(page.getByTestId('mfa-qr').locator('svg')).toBeVisible();
   const secret = (await page.getByTestId('mfa-secret').textContent())!.trim();
@@ -137,7 +137,7 @@ test('two-factor: new recovery codes replace the old ones, and every change is m
   const name = unique('codes');
   await createUser(request, name);
   await signIn(page, name);
-  await open(page, '/profile');
+  await open(page, '/account/security');
   await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
   const secret = (await page.getByTestId('mfa-secret').textContent())!.trim();
   await page.locator('#field-mfa-enable-password').fill(PASSWORD);

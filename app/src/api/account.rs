@@ -89,8 +89,7 @@ pub async fn start_mfa_setup() -> Result<MfaSetup, AppError> {
 pub async fn mfa_enable(confirm: PasswordCodeRequest) -> Result<Vec<String>, AppError> {
     let state = expect_context::<AppState>();
     let caller = signed_in(&state).await?;
-    let (password, code) = confirm.read()?;
-    two_factor::enable(&state, &caller, &password, &code, &device(&state)?).await
+    two_factor::enable(&state, &caller, &confirm.read()?, &device(&state)?).await
 }
 
 /// Turns two-factor sign-in off, with the password and a code. Every other session ends.
@@ -98,8 +97,7 @@ pub async fn mfa_enable(confirm: PasswordCodeRequest) -> Result<Vec<String>, App
 pub async fn mfa_disable(confirm: PasswordCodeRequest) -> Result<(), AppError> {
     let state = expect_context::<AppState>();
     let caller = signed_in(&state).await?;
-    let (password, code) = confirm.read()?;
-    two_factor::disable(&state, &caller, &password, &code, &device(&state)?).await
+    two_factor::disable(&state, &caller, &confirm.read()?, &device(&state)?).await
 }
 
 /// Replaces the recovery codes with ten new ones (shown once), with the password and a code. Every
@@ -108,6 +106,5 @@ pub async fn mfa_disable(confirm: PasswordCodeRequest) -> Result<(), AppError> {
 pub async fn mfa_recovery_codes(confirm: PasswordCodeRequest) -> Result<Vec<String>, AppError> {
     let state = expect_context::<AppState>();
     let caller = signed_in(&state).await?;
-    let (password, code) = confirm.read()?;
-    two_factor::regenerate_recovery_codes(&state, &caller, &password, &code, &device(&state)?).await
+    two_factor::regenerate_recovery_codes(&state, &caller, &confirm.read()?, &device(&state)?).await
 }

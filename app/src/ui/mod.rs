@@ -11,17 +11,18 @@ pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{Lazy, path};
 
 use nav::{NavBar, NoticeBar};
+use pages::account::AccountLayout;
 use pages::home::Home;
 use pages::not_found::NotFound;
 use pages::signin::SignIn;
 use pages::signup::SignUp;
 use routes::{
-    AdminBoard, ForgotPasswordPage, ManagementBoard, ProfilePage, ResetPasswordPage, UserBoard,
-    VerifyEmailPage,
+    AccountPage, AdminBoard, DangerPage, DevicesPage, ForgotPasswordPage, ManagementBoard, ResetPasswordPage,
+    SecurityPage, UserBoard, VerifyEmailPage,
 };
 
 /// The HTML document the server renders around the app.
@@ -149,7 +150,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordPage>::new()}/>
                     <Route path=path!("/reset-password") view={Lazy::<ResetPasswordPage>::new()}/>
                     <Route path=path!("/verify-email") view={Lazy::<VerifyEmailPage>::new()}/>
-                    <Route path=path!("/profile") view={Lazy::<ProfilePage>::new()}/>
+                    // The old way in to the account pages.
+                    <Route path=path!("/profile") view=|| view! { <Redirect path="/account"/> }/>
+                    <ParentRoute path=path!("/account") view=AccountLayout>
+                        <Route path=path!("") view={Lazy::<AccountPage>::new()}/>
+                        <Route path=path!("security") view={Lazy::<SecurityPage>::new()}/>
+                        <Route path=path!("devices") view={Lazy::<DevicesPage>::new()}/>
+                        <Route path=path!("danger") view={Lazy::<DangerPage>::new()}/>
+                    </ParentRoute>
                     <Route path=path!("/user") view={Lazy::<UserBoard>::new()}/>
                     <Route path=path!("/pm") view={Lazy::<ManagementBoard>::new()}/>
                     <Route path=path!("/admin") view={Lazy::<AdminBoard>::new()}/>

@@ -45,7 +45,7 @@ pub fn NavBar() -> impl IntoView {
                                 {boards.into_iter().map(|board| view! {
                                     <li><A href=board.path() on:pointerenter=move |_| prefetch(board.path()) on:focus=move |_| prefetch(board.path())>{board.title()}</A></li>
                                 }).collect_view()}
-                                <li><A href="/profile" on:pointerenter=|_| prefetch("/profile") on:focus=|_| prefetch("/profile")>"Profile"</A></li>
+                                <li><A href="/account" on:pointerenter=|_| prefetch("/account") on:focus=|_| prefetch("/account")>"Account"</A></li>
                             </ul>
                             <div class="nav-session">
                                 <span class="signed-in-as">

@@ -1,6 +1,6 @@
 //! The pages whose code the first load does not carry. Home, Sign in and Sign up are in the main
-//! client; the boards, Profile (with sessions and two-factor set-up), the Admin tools, password
-//! recovery and email verification are loaded the first time they are visited.
+//! client; the boards, each account page (Account, Security, Devices, Danger zone), the Admin tools,
+//! password recovery and email verification are loaded the first time they are visited.
 //!
 //! Every page here is a [`LazyRoute`] whose view comes from a function marked `#[lazy]` in a split
 //! build (the `split` feature, built with `cargo leptos build --split`): wasm-split moves that
@@ -13,9 +13,9 @@
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
+use super::pages::account::{AccountOverview, DangerZone, Devices, SecuritySettings};
 use super::pages::admin::AdminTools;
 use super::pages::board::{BoardData, BoardPage};
-use super::pages::profile::Profile;
 use super::pages::recovery::{ForgotPassword, ResetPassword};
 use super::pages::verify_email::VerifyEmail;
 use crate::roles::Board;
@@ -101,26 +101,95 @@ impl LazyRoute for AdminBoard {
     }
 }
 
-/// `/profile`: the account, its sessions and two-factor set-up.
-pub struct ProfilePage;
+/// `/account`: who you are, your name and your address.
+pub struct AccountPage;
 
 #[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
-async fn profile_page() -> AnyView {
-    view! { <Profile/> }.into_any()
+async fn account_page() -> AnyView {
+    view! { <AccountOverview/> }.into_any()
 }
 
-impl LazyRoute for ProfilePage {
+impl LazyRoute for AccountPage {
     fn data() -> Self {
         Self
     }
 
     async fn view(_: Self) -> AnyView {
-        profile_page().await
+        account_page().await
     }
 
     #[cfg(all(feature = "split", not(feature = "ssr")))]
     async fn preload() {
-        __preload_profile_page().await
+        __preload_account_page().await
+    }
+}
+
+/// `/account/security`: the password and two-factor sign-in.
+pub struct SecurityPage;
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn security_page() -> AnyView {
+    view! { <SecuritySettings/> }.into_any()
+}
+
+impl LazyRoute for SecurityPage {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_: Self) -> AnyView {
+        security_page().await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_security_page().await
+    }
+}
+
+/// `/account/devices`: where you are signed in.
+pub struct DevicesPage;
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn devices_page() -> AnyView {
+    view! { <Devices/> }.into_any()
+}
+
+impl LazyRoute for DevicesPage {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_: Self) -> AnyView {
+        devices_page().await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_devices_page().await
+    }
+}
+
+/// `/account/danger`: deleting the account.
+pub struct DangerPage;
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn danger_page() -> AnyView {
+    view! { <DangerZone/> }.into_any()
+}
+
+impl LazyRoute for DangerPage {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_: Self) -> AnyView {
+        danger_page().await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_danger_page().await
     }
 }
 
@@ -203,7 +272,10 @@ pub fn prefetch(path: &str) {
             "/user" => spawn_local(UserBoard::preload()),
             "/pm" => spawn_local(ManagementBoard::preload()),
             "/admin" => spawn_local(AdminBoard::preload()),
-            "/profile" => spawn_local(ProfilePage::preload()),
+            "/account" => spawn_local(AccountPage::preload()),
+            "/account/security" => spawn_local(SecurityPage::preload()),
+            "/account/devices" => spawn_local(DevicesPage::preload()),
+            "/account/danger" => spawn_local(DangerPage::preload()),
             "/forgot-password" => spawn_local(ForgotPasswordPage::preload()),
             _ => {}
         }

@@ -17,7 +17,7 @@ use app::validation::FieldErrors;
 
 use super::bodies::{AuditLog, Done};
 use super::extract::JsonBody;
-use super::responses::{BadJson, Invalid, NotJson, TooLarge, Unauthorized};
+use super::responses::{BadJson, BodyLimits, Invalid, NoSuchUser, NotAdmin, Unauthorized, UserPath};
 
 /// A query string as name → value, the last of repeated names winning: read by hand, so that a
 /// repeated or odd parameter is never a bare 400, and a bad number is named in a 422.
@@ -46,8 +46,7 @@ impl Params {
     ),
     responses(
         (status = 200, description = "One page", body = UserPage),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        Unauthorized, Invalid,
+        Unauthorized, Invalid, NotAdmin,
     ),
     security(("bearer" = [])),
 )]
@@ -76,8 +75,7 @@ pub async fn users(
     params(("limit" = Option<i64>, Query, description = "How many entries, 1 to 200 (default 20)")),
     responses(
         (status = 200, description = "Newest first", body = AuditLog),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        Unauthorized, Invalid,
+        Unauthorized, Invalid, NotAdmin,
     ),
     security(("bearer" = [])),
 )]
@@ -103,13 +101,11 @@ pub async fn audit(
     tag = "admin",
     summary = "Grant `pm` or `admin`",
     request_body = RoleRequest,
-    params(("id" = String, Path, description = "The user's id")),
+    params(UserPath),
     responses(
         (status = 200, description = "The user", body = AdminUser),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "`last_admin`", body = ErrorBody),
-        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+        Unauthorized, Invalid, BadJson, BodyLimits, NotAdmin, NoSuchUser,
     ),
     security(("bearer" = [])),
 )]
@@ -130,16 +126,11 @@ pub async fn grant(
     path = "/api/admin/users/{id}/roles/{role}",
     tag = "admin",
     summary = "Revoke `pm` or `admin`",
-    params(
-        ("id" = String, Path, description = "The user's id"),
-        ("role" = String, Path, description = "`pm` or `admin`"),
-    ),
+    params(UserPath, ("role" = String, Path, description = "`pm` or `admin`")),
     responses(
         (status = 200, description = "The user", body = AdminUser),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "`last_admin`", body = ErrorBody),
-        Unauthorized, Invalid,
+        Unauthorized, Invalid, NotAdmin, NoSuchUser,
     ),
     security(("bearer" = [])),
 )]
@@ -160,13 +151,11 @@ pub async fn revoke(
     path = "/api/admin/users/{id}/disable",
     tag = "admin",
     summary = "Disable an account (its sessions end)",
-    params(("id" = String, Path, description = "The user's id")),
+    params(UserPath),
     responses(
         (status = 200, description = "The user", body = AdminUser),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "`last_admin`", body = ErrorBody),
-        Unauthorized,
+        Unauthorized, NotAdmin, NoSuchUser,
     ),
     security(("bearer" = [])),
 )]
@@ -185,12 +174,10 @@ pub async fn disable(
     path = "/api/admin/users/{id}/enable",
     tag = "admin",
     summary = "Enable an account",
-    params(("id" = String, Path, description = "The user's id")),
+    params(UserPath),
     responses(
         (status = 200, description = "The user", body = AdminUser),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
-        Unauthorized,
+        Unauthorized, NotAdmin, NoSuchUser,
     ),
     security(("bearer" = [])),
 )]
@@ -209,12 +196,10 @@ pub async fn enable(
     path = "/api/admin/users/{id}/password-reset",
     tag = "admin",
     summary = "Mail a user a password-reset link",
-    params(("id" = String, Path, description = "The user's id")),
+    params(UserPath),
     responses(
         (status = 202, description = "Accepted", body = Done),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
-        Unauthorized,
+        Unauthorized, NotAdmin, NoSuchUser,
     ),
     security(("bearer" = [])),
 )]

@@ -19,7 +19,7 @@ use app::ssr::state::AppState;
 
 use super::bodies::{Done, MfaRequired, PasswordChanged, SignedIn, SignedUp, SigninAnswer, SigninRefused};
 use super::extract::JsonBody;
-use super::responses::{BadJson, Invalid, NotJson, Throttled, TooLarge, Unauthorized};
+use super::responses::{BadJson, BodyLimits, Invalid, Throttled, Unauthorized};
 
 /// `POST /api/auth/signup`: 201 with the new user.
 #[utoipa::path(
@@ -34,7 +34,7 @@ use super::responses::{BadJson, Invalid, NotJson, Throttled, TooLarge, Unauthori
             an admin's token; `mfa_setup_required`: the admin must set up two-factor sign-in first \
             (`REQUIRE_2FA_FOR_ADMINS`)"),
         (status = 409, description = "`username_taken` or `email_taken`", body = ErrorBody),
-        Unauthorized, Invalid, Throttled, BadJson, TooLarge, NotJson,
+        Unauthorized, Invalid, Throttled, BadJson, BodyLimits,
     ),
 )]
 pub async fn signup(
@@ -147,7 +147,7 @@ pub async fn signout_all(
     request_body = PasswordChangeRequest,
     responses(
         (status = 200, description = "Changed: new tokens for this session", body = PasswordChanged),
-        Unauthorized, Invalid, Throttled, BadJson, TooLarge, NotJson,
+        Unauthorized, Invalid, Throttled, BadJson, BodyLimits,
     ),
     security(("bearer" = [])),
 )]

@@ -7,10 +7,14 @@
 //! reports them, with every other bad field, as one 422, exactly as for server functions.
 
 use axum::extract::rejection::{BytesRejection, JsonRejection};
-use axum::extract::{FromRequest, Json, Request};
+use axum::extract::{FromRequest, FromRequestParts, Json, Request};
 use serde::de::DeserializeOwned;
 
 use app::error::AppError;
+use app::requests::{Confirmation, PasswordCodeRequest};
+use app::ssr::guard::address::Device;
+use app::ssr::session::caller::AuthUser;
+use app::ssr::state::AppState;
 
 /// A JSON object body read into `T`.
 pub struct JsonBody<T>(pub T);
@@ -40,5 +44,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 Err(AppError::bad_request("The request body could not be read."))
             }
         }
+    }
+}
+
+/// A change of the second factor: who asks, from which device, confirmed with the password and a
+/// code (`{"password", "code"}`).
+pub struct FactorChange {
+    /// The signed-in caller.
+    pub caller: AuthUser,
+    /// Where the request comes from (for the notice mail and the audit log).
+    pub device: Device,
+    /// The password and the code.
+    pub confirm: Confirmation,
+}
+
+impl FromRequest<AppState> for FactorChange {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let caller = AuthUser::from_request_parts(&mut parts, state).await?;
+        let Ok(device) = Device::from_request_parts(&mut parts, state).await;
+        let JsonBody(request) =
+            JsonBody::<PasswordCodeRequest>::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(FactorChange { caller, device, confirm: request.read()? })
     }
 }

@@ -13,7 +13,7 @@ use app::ssr::state::AppState;
 
 use super::bodies::Done;
 use super::extract::JsonBody;
-use super::responses::{BadJson, Invalid, NotJson, Throttled, TooLarge, Unauthorized};
+use super::responses::{BadJson, BodyLimits, Invalid, Throttled, Unauthorized};
 
 /// `GET /api/auth/me`: the caller, fresh from the database.
 #[utoipa::path(
@@ -40,7 +40,7 @@ pub async fn show(caller: AuthUser) -> Json<PublicUser> {
     request_body = ProfileRequest,
     responses(
         (status = 200, description = "The updated user", body = PublicUser),
-        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+        Unauthorized, Invalid, BadJson, BodyLimits,
     ),
     security(("bearer" = [])),
 )]
@@ -63,7 +63,7 @@ pub async fn update(
     responses(
         (status = 200, description = "Deleted; every session has ended", body = Done),
         (status = 409, description = "`last_admin`", body = ErrorBody),
-        Unauthorized, Invalid, Throttled, BadJson, TooLarge, NotJson,
+        Unauthorized, Invalid, Throttled, BadJson, BodyLimits,
     ),
     security(("bearer" = [])),
 )]

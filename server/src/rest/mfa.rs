@@ -13,8 +13,10 @@ use app::ssr::session::caller::AuthUser;
 use app::ssr::state::AppState;
 
 use super::bodies::{Done, RecoveryCodes, SignedIn};
-use super::extract::JsonBody;
-use super::responses::{BadJson, Invalid, NotJson, Throttled, TooLarge, Unauthorized};
+use super::extract::{FactorChange, JsonBody};
+use super::responses::{
+    BadJson, BodyLimits, CodesThrottled, Invalid, NoSuchUser, Throttled, Unauthorized, UserPath,
+};
 
 /// `POST /api/auth/2fa/setup`: a new secret, as text, `otpauth://` address and QR code.
 #[utoipa::path(
@@ -43,20 +45,15 @@ pub async fn setup(State(state): State<AppState>, caller: AuthUser) -> Result<Js
     request_body = PasswordCodeRequest,
     responses(
         (status = 200, description = "On: the recovery codes, shown once", body = RecoveryCodes),
-        (status = 429, body = ErrorBody, description = "Too many wrong passwords or codes: wait \
-            `Retry-After` seconds"),
-        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+        CodesThrottled, Unauthorized, Invalid, BadJson, BodyLimits,
     ),
     security(("bearer" = [])),
 )]
 pub async fn enable(
     State(state): State<AppState>,
-    device: Device,
-    caller: AuthUser,
-    JsonBody(request): JsonBody<PasswordCodeRequest>,
+    change: FactorChange,
 ) -> Result<Json<RecoveryCodes>, AppError> {
-    let (password, code) = request.read()?;
-    let recovery_codes = two_factor::enable(&state, &caller, &password, &code, &device).await?;
+    let recovery_codes = two_factor::enable(&state, &change.caller, &change.confirm, &change.device).await?;
     Ok(Json(RecoveryCodes { recovery_codes }))
 }
 
@@ -69,20 +66,12 @@ pub async fn enable(
     request_body = PasswordCodeRequest,
     responses(
         (status = 200, description = "Off", body = Done),
-        (status = 429, body = ErrorBody, description = "Too many wrong passwords or codes: wait \
-            `Retry-After` seconds"),
-        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+        CodesThrottled, Unauthorized, Invalid, BadJson, BodyLimits,
     ),
     security(("bearer" = [])),
 )]
-pub async fn disable(
-    State(state): State<AppState>,
-    device: Device,
-    caller: AuthUser,
-    JsonBody(request): JsonBody<PasswordCodeRequest>,
-) -> Result<Json<Done>, AppError> {
-    let (password, code) = request.read()?;
-    two_factor::disable(&state, &caller, &password, &code, &device).await?;
+pub async fn disable(State(state): State<AppState>, change: FactorChange) -> Result<Json<Done>, AppError> {
+    two_factor::disable(&state, &change.caller, &change.confirm, &change.device).await?;
     Ok(Json(Done { message: "Two-factor sign-in is off. Every other session has been signed out." }))
 }
 
@@ -97,21 +86,16 @@ pub async fn disable(
     request_body = PasswordCodeRequest,
     responses(
         (status = 200, description = "The new recovery codes, shown once", body = RecoveryCodes),
-        (status = 429, body = ErrorBody, description = "Too many wrong passwords or codes: wait \
-            `Retry-After` seconds"),
-        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+        CodesThrottled, Unauthorized, Invalid, BadJson, BodyLimits,
     ),
     security(("bearer" = [])),
 )]
 pub async fn recovery_codes(
     State(state): State<AppState>,
-    device: Device,
-    caller: AuthUser,
-    JsonBody(request): JsonBody<PasswordCodeRequest>,
+    change: FactorChange,
 ) -> Result<Json<RecoveryCodes>, AppError> {
-    let (password, code) = request.read()?;
-    let recovery_codes =
-        two_factor::regenerate_recovery_codes(&state, &caller, &password, &code, &device).await?;
+    let FactorChange { caller, device, confirm } = change;
+    let recovery_codes = two_factor::regenerate_recovery_codes(&state, &caller, &confirm, &device).await?;
     Ok(Json(RecoveryCodes { recovery_codes }))
 }
 
@@ -127,7 +111,7 @@ pub async fn recovery_codes(
         (status = 401, body = ErrorBody, description = "`invalid_code`; or the challenge expired, was ended \
             by three wrong codes, or a credential changed since the password was checked (sign in again)"),
         (status = 403, description = "`account_disabled`", body = ErrorBody),
-        Invalid, Throttled, BadJson, TooLarge, NotJson,
+        Invalid, Throttled, BadJson, BodyLimits,
     ),
 )]
 pub async fn verify(
@@ -147,13 +131,12 @@ pub async fn verify(
     path = "/api/admin/users/{id}/2fa",
     tag = "admin",
     summary = "Turn a user's two-factor sign-in off (every session of theirs ends)",
-    params(("id" = String, Path, description = "The user's id")),
+    params(UserPath),
     responses(
         (status = 200, description = "The user", body = AdminUser),
         (status = 403, body = ErrorBody, description = "Not an admin, or the caller's own account (admins \
             turn their own off with `/api/auth/2fa/disable`)"),
-        (status = 404, description = "No such user", body = ErrorBody),
-        Unauthorized,
+        Unauthorized, NoSuchUser,
     ),
     security(("bearer" = [])),
 )]

@@ -16,7 +16,7 @@ use app::ssr::state::AppState;
 
 use super::bodies::{Done, Verified};
 use super::extract::JsonBody;
-use super::responses::{BadJson, Invalid, NotJson, TooLarge, Unauthorized};
+use super::responses::{BadJson, BodyLimits, Invalid, Unauthorized};
 
 /// The one answer to a forgotten password, whether the address is known or not.
 const RESET_MAILED: &str = "If an account uses that address, a link to reset its password is on its way.";
@@ -32,7 +32,7 @@ const RESET_MAILED: &str = "If an account uses that address, a link to reset its
         (status = 202, description = "Accepted", body = Done),
         (status = 429, body = ErrorBody, description = "Too many links asked for this address or from this \
             client"),
-        Invalid, BadJson, TooLarge, NotJson,
+        Invalid, BadJson, BodyLimits,
     ),
 )]
 pub async fn forgot(
@@ -55,7 +55,7 @@ pub async fn forgot(
         (status = 200, description = "Changed; every session has ended", body = Done),
         (status = 400, body = ErrorBody, description = "`invalid_token`: unknown, used, expired, or void (a \
             credential changed, or the account moved to another address, since it was mailed)"),
-        Invalid, TooLarge, NotJson,
+        Invalid, BodyLimits,
     ),
 )]
 pub async fn reset(
@@ -80,7 +80,7 @@ pub async fn reset(
         (status = 200, description = "Verified", body = Verified),
         (status = 400, description = "`invalid_token`", body = ErrorBody),
         (status = 409, description = "`email_taken`: the new address was taken meanwhile", body = ErrorBody),
-        Invalid, TooLarge, NotJson,
+        Invalid, BodyLimits,
     ),
 )]
 pub async fn verify(
@@ -104,7 +104,7 @@ pub async fn verify(
         (status = 202, description = "Accepted", body = Done),
         (status = 409, description = "`already_verified`", body = ErrorBody),
         (status = 429, description = "Too many links asked for", body = ErrorBody),
-        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+        Unauthorized, Invalid, BadJson, BodyLimits,
     ),
 )]
 pub async fn resend(
@@ -141,7 +141,7 @@ pub async fn resend(
             way)"),
         (status = 429, body = ErrorBody, description = "Too many attempts, or changes of address \
             (`EMAIL_CHANGE_MAX_PER_HOUR`): wait `Retry-After` seconds"),
-        Unauthorized, Invalid, BadJson, TooLarge, NotJson,
+        Unauthorized, Invalid, BadJson, BodyLimits,
     ),
     security(("bearer" = [])),
 )]

@@ -29,12 +29,36 @@ pub struct Throttled(ErrorBody);
 #[response(status = 400, description = "The body is not valid JSON, or not a JSON object")]
 pub struct BadJson(ErrorBody);
 
-/// 413: a body over the limit.
+/// What any body can be refused for: 413 (too large) and 415 (not declared as JSON).
 #[derive(IntoResponses)]
-#[response(status = 413, description = "The body is over 64 KiB")]
-pub struct TooLarge(ErrorBody);
+pub enum BodyLimits {
+    /// 413.
+    #[response(status = 413, description = "The body is over 64 KiB")]
+    TooLarge(ErrorBody),
+    /// 415.
+    #[response(status = 415, description = "The body is not declared as JSON")]
+    NotJson(ErrorBody),
+}
 
-/// 415: a body not declared as JSON.
+/// 429 at the doors that check a password and a code.
 #[derive(IntoResponses)]
-#[response(status = 415, description = "The body is not declared as JSON")]
-pub struct NotJson(ErrorBody);
+#[response(status = 429, description = "Too many wrong passwords or codes: wait `Retry-After` seconds")]
+pub struct CodesThrottled(ErrorBody);
+
+/// 403: the caller is not an admin.
+#[derive(IntoResponses)]
+#[response(status = 403, description = "Not an admin")]
+pub struct NotAdmin(ErrorBody);
+
+/// 404: no user has that id.
+#[derive(IntoResponses)]
+#[response(status = 404, description = "No such user")]
+pub struct NoSuchUser(ErrorBody);
+
+/// The `{id}` of `/api/admin/users/{id}/...`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserPath {
+    /// The user's id
+    id: String,
+}

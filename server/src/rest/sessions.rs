@@ -14,7 +14,7 @@ use app::ssr::state::AppState;
 
 use super::bodies::{Done, SessionList, SignedIn};
 use super::extract::JsonBody;
-use super::responses::{BadJson, Invalid, NotJson, TooLarge, Unauthorized};
+use super::responses::{BadJson, BodyLimits, Invalid, Unauthorized};
 
 /// `POST /api/auth/refresh` `{"refreshToken"}`: a new access token and a new refresh token (the one
 /// presented is spent).
@@ -30,7 +30,7 @@ use super::responses::{BadJson, Invalid, NotJson, TooLarge, Unauthorized};
             `refresh_token_reused` ends the session"),
         (status = 429, body = ErrorBody, description = "`rate_limited`: too many refreshes of this session \
             (`REFRESH_MAX_PER_HOUR`); wait `Retry-After` seconds"),
-        Invalid, BadJson, TooLarge, NotJson,
+        Invalid, BadJson, BodyLimits,
     ),
 )]
 pub async fn refresh(

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use super::totp;
 use crate::error::{AppError, Result};
 use crate::model::{AdminUser, AuditEvent, MfaSetup, PublicUser, Session, SigninOutcome};
+use crate::requests::Confirmation;
 use crate::roles::Board;
 use crate::ssr::guard::address::Device;
 use crate::ssr::guard::audit::{self, Event};
@@ -105,10 +106,10 @@ pub async fn setup(state: &AppState, caller: &AuthUser) -> Result<MfaSetup> {
 pub async fn enable(
     state: &AppState,
     caller: &AuthUser,
-    password: &str,
-    code: &str,
+    confirm: &Confirmation,
     device: &Device,
 ) -> Result<Vec<String>> {
+    let Confirmation { password, code } = confirm;
     let user = &caller.user;
     let address = address_of(device);
     if user.mfa_enabled {
@@ -198,10 +199,10 @@ fn recovery_code() -> String {
 async fn reauthenticate(
     state: &AppState,
     caller: &AuthUser,
-    password: &str,
-    code: &str,
+    confirm: &Confirmation,
     device: &Device,
 ) -> Result<()> {
+    let Confirmation { password, code } = confirm;
     let user = &caller.user;
     if !user.mfa_enabled {
         return Err(AppError::invalid_field("code", "Two-factor sign-in is not on."));
@@ -221,11 +222,10 @@ async fn reauthenticate(
 pub async fn disable(
     state: &AppState,
     caller: &AuthUser,
-    password: &str,
-    code: &str,
+    confirm: &Confirmation,
     device: &Device,
 ) -> Result<()> {
-    reauthenticate(state, caller, password, code, device).await?;
+    reauthenticate(state, caller, confirm, device).await?;
     let user = &caller.user;
     let mut tx = state.pool.begin().await?;
     remove(&mut tx, user.id).await?;
@@ -244,11 +244,10 @@ pub async fn disable(
 pub async fn regenerate_recovery_codes(
     state: &AppState,
     caller: &AuthUser,
-    password: &str,
-    code: &str,
+    confirm: &Confirmation,
     device: &Device,
 ) -> Result<Vec<String>> {
-    reauthenticate(state, caller, password, code, device).await?;
+    reauthenticate(state, caller, confirm, device).await?;
     let user = &caller.user;
     let codes = new_recovery_codes();
     let mut tx = state.pool.begin().await?;

@@ -96,6 +96,25 @@ macro_rules! account_of {
     };
 }
 
+/// `query_as!(AccountRow, ..)` selecting the columns of [`AccountRow`] from the `accounts` view,
+/// followed by `$rest` (the `from` clause on): one column list for every account read. sqlx joins
+/// the literals (`+`) and checks the whole statement at compile time.
+macro_rules! select_accounts {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            AccountRow,
+            r#"
+            select id as "id!", name as "name!", username as "username!", email as "email!",
+                   email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!",
+                   roles as "roles!: Vec<Role>", token_version as "token_version!",
+                   disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
+                   security_stamp as "stamp!"
+            "# + $rest
+            $(, $arg)*
+        )
+    };
+}
+
 /// An account with its password hash, for checking a password.
 pub struct Credentials {
     /// The account.
@@ -172,20 +191,10 @@ pub async fn ensure_available(pool: &PgPool, username: &str, email: &str) -> Res
 /// # Errors
 /// `Internal` when the database fails.
 pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<Account>> {
-    Ok(sqlx::query_as!(
-        AccountRow,
-        r#"
-        select id as "id!", name as "name!", username as "username!", email as "email!",
-               email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
-               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
-               security_stamp as "stamp!"
-        from accounts where lower(email) = lower($1)
-        "#,
-        email,
-    )
-    .fetch_optional(pool)
-    .await?
-    .map(Account::from))
+    Ok(select_accounts!("from accounts where lower(email) = lower($1)", email)
+        .fetch_optional(pool)
+        .await?
+        .map(Account::from))
 }
 
 /// Marks `email` verified for `id`, if it is still the account's address; returns whether it was.
@@ -306,21 +315,11 @@ pub async fn find_session(pool: &PgPool, id: Uuid, session: Uuid) -> Result<Opti
 /// # Errors
 /// `NotFound` for an unknown id; `Internal` when the database fails.
 pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> Result<Account> {
-    sqlx::query_as!(
-        AccountRow,
-        r#"
-        select id as "id!", name as "name!", username as "username!", email as "email!",
-               email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
-               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
-               security_stamp as "stamp!"
-        from accounts where id = $1
-        "#,
-        id,
-    )
-    .fetch_optional(executor)
-    .await?
-    .map(Account::from)
-    .ok_or(AppError::NotFound)
+    select_accounts!("from accounts where id = $1", id)
+        .fetch_optional(executor)
+        .await?
+        .map(Account::from)
+        .ok_or(AppError::NotFound)
 }
 
 /// One page of accounts whose username or email contains `pattern` (a LIKE pattern, already
@@ -335,18 +334,8 @@ pub async fn search(pool: &PgPool, pattern: &str, limit: i64, offset: i64) -> Re
     )
     .fetch_one(pool)
     .await?;
-    let accounts = sqlx::query_as!(
-        AccountRow,
-        r#"
-        select id as "id!", name as "name!", username as "username!", email as "email!",
-               email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
-               disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
-               security_stamp as "stamp!"
-        from accounts
-        where lower(username) like $1 or lower(email) like $1
-        order by lower(username)
-        limit $2 offset $3
-        "#,
+    let accounts = select_accounts!(
+        "from accounts where lower(username) like $1 or lower(email) like $1 order by lower(username) limit $2 offset $3",
         pattern,
         limit,
         offset,

@@ -157,10 +157,12 @@ fn UserRow(user: AdminUser, act: impl Fn(ChangeKind, String) + Copy + 'static) -
     let disabled = user.disabled;
     let state_label = format!("{} {name}", if disabled { "Enable" } else { "Disable" });
     let state_done = format!("{} {name}.", if disabled { "Enabled" } else { "Disabled" });
-    let reset_label = format!("Send {name} a password reset link");
+    // Each accessible name starts with the button's visible text, so speech input ("click Send reset
+    // link") finds it (WCAG 2.5.3).
+    let reset_label = format!("Send reset link to {name}");
     let reset_done = format!("A password reset link is on its way to {name}.");
     let mfa = user.user.mfa_enabled;
-    let mfa_label = format!("Turn off two-factor sign-in for {name}");
+    let mfa_label = format!("Reset 2FA of {name}: turn off two-factor sign-in");
     let mfa_done = format!("Two-factor sign-in is off for {name}.");
     view! {
         <tr class:disabled=disabled data-username=name.clone()>

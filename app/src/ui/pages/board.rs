@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::profile::UserDetails;
+use super::account::UserDetails;
 use crate::api;
 use crate::error::AppError;
 use crate::model::BoardContent;
@@ -93,7 +93,7 @@ fn BoardAnswer(
             <div class="refusal" role="alert">
                 <h2>"Two-factor sign-in first"</h2>
                 <p data-testid="refusal">{AppError::MfaSetupRequired.to_string()}</p>
-                <p><A href="/profile">"Set it up on your Profile"</A></p>
+                <p><A href="/account/security">"Set it up under Security"</A></p>
             </div>
         }
         .into_any(),

@@ -1,5 +1,5 @@
-//! The Profile page's session list: where the account is signed in, with "Sign out" per device and
-//! "Sign out everywhere else".
+//! Devices: where the account is signed in, with "Sign out" per device, "Sign out everywhere else",
+//! and signing out everywhere, this device included.
 
 use leptos::prelude::*;
 
@@ -62,7 +62,8 @@ fn SessionTable(list: Vec<SessionInfo>, end: Action<End, Result<(), AppError>>) 
             <table class="sessions stack" aria-labelledby="sessions">
                 <thead>
                     <tr><th scope="col">"Device"</th><th scope="col">"Signed in"</th>
-                        <th scope="col">"Last active"</th><th scope="col">"Address"</th><th scope="col"></th></tr>
+                        <th scope="col">"Last active"</th><th scope="col">"Address"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th></tr>
                 </thead>
                 <tbody>
                     {list.into_iter().map(|item| {
@@ -121,6 +122,33 @@ fn describe(agent: &str) -> String {
         (Some(browser), Some(system)) => format!("{browser} on {system}"),
         (Some(browser), None) => browser.to_owned(),
         _ => agent.chars().take(60).collect(),
+    }
+}
+
+/// Ends every session of this account, on every device, this one included.
+#[component]
+pub fn SignOutEverywhere() -> impl IntoView {
+    let session = use_session();
+    let sign_out = Action::new_local(move |_: &()| async move {
+        api::sign_out_everywhere().await.map_err(|err| session.check(err))
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            session.sign_out(None);
+            session.inform("You have been signed out on every device.");
+        }
+    });
+    let failure = move || sign_out.value().get().and_then(Result::err).map(|err| err.to_string());
+    let pending = sign_out.pending();
+    view! {
+        <h2 id="everywhere">"Sign out everywhere"</h2>
+        <p>"Lost a device, or signed in somewhere you no longer trust? End every session at once, this one included."</p>
+        <p>
+            <button type="button" class="danger" on:click=move |_| { sign_out.dispatch(()); } disabled=move || pending.get()>
+                {move || if pending.get() { "Signing out everywhere…" } else { "Sign out everywhere" }}
+            </button>
+        </p>
+        <p class="alert" role="alert" class:empty=move || failure().is_none()>{failure}</p>
     }
 }
 

@@ -1,4 +1,4 @@
-//! The Profile page's editing controls: the name, and deleting the account.
+//! Editing the name (Account) and deleting the account (Danger zone).
 
 use leptos::prelude::*;
 

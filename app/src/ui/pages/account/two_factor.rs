@@ -1,4 +1,4 @@
-//! The Profile page's two-factor controls: set up (QR code, password and first code, recovery codes
+//! Two-factor sign-in (Security): set up (QR code, password and first code, recovery codes
 //! shown once), new recovery codes and turn off (each with the password and a code).
 
 use leptos::prelude::*;
@@ -67,7 +67,7 @@ fn Enable(setup: MfaSetup, codes: RwSignal<Option<Vec<String>>>) -> impl IntoVie
     let code = form.input("code", code_error);
     let enable = Action::new_local(|request: &(String, String)| api::mfa_enable(confirm(request)));
     // The stored user learns about two-factor sign-in once the codes are put away (updating it
-    // rebuilds the Profile, which would hide them).
+    // rebuilds the page, which would hide them).
     form.follow(enable, move |issued| codes.set(Some(issued)));
     view! {
         <ol class="steps">

@@ -1,4 +1,4 @@
-//! The Profile page's security controls: change the password, sign out on every device.
+//! Changing the password (Security): every other session ends, this one continues.
 
 use leptos::prelude::*;
 
@@ -37,32 +37,5 @@ pub fn ChangePassword() -> impl IntoView {
             <TextField label="Confirm new password" input=confirm form=form kind="password"
                 autocomplete="new-password"/>
         </ActionForm>
-    }
-}
-
-/// Ends every session of this account, on every device, this one included.
-#[component]
-pub fn SignOutEverywhere() -> impl IntoView {
-    let session = use_session();
-    let sign_out = Action::new_local(move |_: &()| async move {
-        api::sign_out_everywhere().await.map_err(|err| session.check(err))
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            session.sign_out(None);
-            session.inform("You have been signed out on every device.");
-        }
-    });
-    let failure = move || sign_out.value().get().and_then(Result::err).map(|err| err.to_string());
-    let pending = sign_out.pending();
-    view! {
-        <h2>"Sessions"</h2>
-        <p>"Signed in on another device you no longer use? End every session at once, this one included."</p>
-        <p>
-            <button type="button" class="danger" on:click=move |_| { sign_out.dispatch(()); } disabled=move || pending.get()>
-                {move || if pending.get() { "Signing out everywhere…" } else { "Sign out everywhere" }}
-            </button>
-        </p>
-        <p class="alert" role="alert" class:empty=move || failure().is_none()>{failure}</p>
     }
 }

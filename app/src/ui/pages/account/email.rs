@@ -1,4 +1,4 @@
-//! The Profile page's email controls: whether the address is verified (with "Resend"), and moving
+//! The address (Account): whether the address is verified (with "Resend"), and moving
 //! the account to a new address.
 
 use leptos::prelude::*;
