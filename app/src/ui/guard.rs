@@ -20,12 +20,17 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
             navigate(&format!("/signin?next={next}"), options);
         }
     });
-    move || match session.state() {
-        AuthState::SignedIn(_) => children().into_any(),
-        AuthState::Unknown => {
-            view! { <p class="loading" aria-live="polite">"Checking your session…"</p> }.into_any()
-        }
-        AuthState::SignedOut => view! {
+    // Only whether the visitor is signed in matters here: a renewed token or a refreshed user
+    // changes the session too, and must not rebuild the page (a half-typed form would be lost).
+    let signed_in = Memo::new(move |_| match session.state() {
+        AuthState::SignedIn(_) => Some(true),
+        AuthState::Unknown => None,
+        AuthState::SignedOut => Some(false),
+    });
+    move || match signed_in.get() {
+        Some(true) => children().into_any(),
+        None => view! { <p class="loading" aria-live="polite">"Checking your session…"</p> }.into_any(),
+        Some(false) => view! {
             <p>"You need to " <a href="/signin">"sign in"</a> " to see this page."</p>
         }
         .into_any(),
