@@ -80,13 +80,32 @@ pub enum AppError {
     #[error("That code is not right. Check the time on your device, or use a recovery code.")]
     InvalidCode,
     /// 403: admins must set up two-factor sign-in first (`REQUIRE_2FA_FOR_ADMINS`).
-    #[error("Set up two-factor sign-in (Account, Security) before using any admin power.")]
+    #[error(
+        "Admin powers need a second factor: set up two-factor sign-in (Account, Security), or sign in with a passkey."
+    )]
     MfaSetupRequired,
     /// 400: a mailed link that is unknown, used or expired.
     #[error(
         "This link is not valid any more: it was used, it expired, or a newer one replaced it. Ask for a new one."
     )]
     InvalidToken,
+    /// 401: a passkey's answer could not be verified (wrong signature, unknown credential, user
+    /// verification missing, a counter that went backwards).
+    #[error("That passkey could not be verified. Try again, or use another one.")]
+    PasskeyRefused,
+    /// 409: the account holds as many passkeys as it may.
+    #[error("An account holds at most 10 passkeys. Remove one first.")]
+    TooManyPasskeys,
+    /// 409: this authenticator's credential is registered already (to this or another account).
+    #[error("This passkey is registered already.")]
+    PasskeyTaken,
+    /// 409: removing this would leave the account no way in (no password, no other passkey).
+    #[error("This is the only way into your account: set a password or add another passkey first.")]
+    LastCredential,
+    /// 503: this server has no passkey relying party (it is reached by an IP address, and no
+    /// `WEBAUTHN_RP_ID` was set).
+    #[error("Passkeys are not available on this server: it is not reached by a domain name.")]
+    PasskeysUnavailable,
     /// 409: the change would leave no active administrator.
     #[error("This would leave no active administrator. Make someone else an admin first.")]
     LastAdmin,
@@ -125,7 +144,9 @@ impl AppError {
             AppError::InvalidCredentials
             | AppError::Unauthorized { .. }
             | AppError::RefreshTokenReused
-            | AppError::InvalidCode => 401,
+            | AppError::InvalidCode
+            | AppError::PasskeyRefused => 401,
+            AppError::TooManyPasskeys | AppError::PasskeyTaken | AppError::LastCredential => 409,
             AppError::MfaSetupRequired => 403,
             AppError::Forbidden { .. }
             | AppError::RoleNotAllowed
@@ -139,7 +160,7 @@ impl AppError {
             AppError::PayloadTooLarge => 413,
             AppError::UnsupportedMediaType => 415,
             AppError::NotFound => 404,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::PasskeysUnavailable => 503,
             AppError::Network | AppError::Internal => 500,
         }
     }
@@ -164,11 +185,16 @@ impl AppError {
             AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::LastAdmin => "last_admin",
+            AppError::PasskeyRefused => "passkey_refused",
+            AppError::TooManyPasskeys => "too_many_passkeys",
+            AppError::PasskeyTaken => "passkey_taken",
+            AppError::LastCredential => "last_credential",
             AppError::BadRequest { .. } => "bad_request",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::NotFound => "not_found",
             AppError::Unavailable => "unavailable",
+            AppError::PasskeysUnavailable => "passkeys_unavailable",
             AppError::Network => "network",
             AppError::Internal => "internal",
         }
@@ -312,11 +338,16 @@ impl From<ErrorBody> for AppError {
             "too_many_attempts" => AppError::TooManyAttempts { retry_after: retry_after.unwrap_or(60) },
             "rate_limited" => AppError::RateLimited { retry_after: retry_after.unwrap_or(60), message },
             "last_admin" => AppError::LastAdmin,
+            "passkey_refused" => AppError::PasskeyRefused,
+            "too_many_passkeys" => AppError::TooManyPasskeys,
+            "passkey_taken" => AppError::PasskeyTaken,
+            "last_credential" => AppError::LastCredential,
             "bad_request" => AppError::BadRequest { message },
             "payload_too_large" => AppError::PayloadTooLarge,
             "unsupported_media_type" => AppError::UnsupportedMediaType,
             "not_found" => AppError::NotFound,
             "unavailable" => AppError::Unavailable,
+            "passkeys_unavailable" => AppError::PasskeysUnavailable,
             "network" => AppError::Network,
             _ => AppError::Internal,
         }
@@ -364,6 +395,11 @@ mod tests {
             AppError::TooManyAttempts { retry_after: 899 },
             AppError::rate_limited("sign-ups from your network", 3599),
             AppError::LastAdmin,
+            AppError::PasskeyRefused,
+            AppError::TooManyPasskeys,
+            AppError::PasskeyTaken,
+            AppError::LastCredential,
+            AppError::PasskeysUnavailable,
             AppError::session_ended(),
             AppError::bad_request("Malformed JSON."),
             AppError::PayloadTooLarge,

@@ -7,6 +7,7 @@ pub mod model;
 pub mod requests;
 pub mod roles;
 pub mod ui;
+pub mod user_agent;
 pub mod validation;
 
 #[cfg(feature = "ssr")]

@@ -25,8 +25,97 @@ pub struct PublicUser {
     /// Whether sign-in asks for a second factor (a TOTP code).
     #[serde(rename = "mfaEnabled")]
     pub mfa_enabled: bool,
+    /// Whether the account has a password (an account created with a passkey has none until its
+    /// owner sets one).
+    #[serde(rename = "hasPassword", default = "has_password_default")]
+    pub has_password: bool,
+    /// How many passkeys the account has.
+    #[serde(default)]
+    pub passkeys: i32,
     /// Roles, least privileged first.
     pub roles: Vec<Role>,
+}
+
+/// Accounts had passwords before passkeys: a user stored by an older client has one.
+fn has_password_default() -> bool {
+    true
+}
+
+/// JSON carried through as it is: WebAuthn's options to the browser, and the browser's answer back.
+/// The browser app never looks inside, so it holds them as text (no JSON tree code in the client,
+/// which keeps the passkey support of the Sign in page small).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawJson(Box<serde_json::value::RawValue>);
+
+impl RawJson {
+    /// Checks that `text` is JSON, and keeps it as it is.
+    ///
+    /// # Errors
+    /// `text` is not JSON.
+    pub fn from_text(text: String) -> Result<Self, serde_json::Error> {
+        serde_json::value::RawValue::from_string(text).map(RawJson)
+    }
+
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// `value` written as JSON.
+    ///
+    /// # Errors
+    /// `value` cannot be written as JSON.
+    #[cfg(feature = "ssr")]
+    pub fn of(value: &impl Serialize) -> Result<Self, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(RawJson)
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Eq for RawJson {}
+
+impl Default for RawJson {
+    fn default() -> Self {
+        RawJson::from_text("null".to_owned()).expect("null is JSON")
+    }
+}
+
+/// A WebAuthn ceremony the server started: its id (sent back with the browser's answer) and the
+/// options for `navigator.credentials.create()` or `.get()`, as WebAuthn's JSON (`{"publicKey": ...}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyOptions {
+    /// The ceremony, single use, valid for five minutes.
+    pub ceremony: Uuid,
+    /// `PublicKeyCredentialCreationOptionsJSON` or `PublicKeyCredentialRequestOptionsJSON`, under
+    /// `publicKey`.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub options: RawJson,
+}
+
+/// A passkey as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeyInfo {
+    /// Its id (for renaming and removing it).
+    pub id: Uuid,
+    /// The name its owner gave it.
+    pub name: String,
+    /// Added, seconds since the epoch.
+    pub created_at: i64,
+    /// Last used to sign in, seconds since the epoch.
+    pub last_used_at: Option<i64>,
+    /// The authenticator may sync it across devices (a synced passkey).
+    pub backup_eligible: bool,
+    /// It is synced now (backed up).
+    pub backed_up: bool,
 }
 
 impl PublicUser {
@@ -60,6 +149,20 @@ pub struct Session {
     pub refresh_expires_in: u64,
     /// The signed-in user.
     pub user: PublicUser,
+}
+
+/// What creating an account with a passkey leads to: the account, signed in at once, or, when
+/// sign-in needs a verified address (`REQUIRE_VERIFIED_EMAIL`), not yet: the mailed link first.
+///
+/// A struct rather than a tagged enum: the browser app decodes it on the Sign up page, which is in
+/// the first download, and a tagged enum's decoder costs several times a struct's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeySignupOutcome {
+    /// The new account.
+    pub user: PublicUser,
+    /// Its first session; `None` until the address is verified.
+    #[serde(default)]
+    pub session: Option<Session>,
 }
 
 /// What a right password at sign-in leads to: a session, or the second factor first.
@@ -223,6 +326,16 @@ pub enum AuditEvent {
     RecoveryCodesRegenerated,
     /// A refresh refused: the per-session limit, or the session's absolute end.
     RefreshRefused,
+    /// A passkey was added to the account.
+    PasskeyAdded,
+    /// A passkey was removed.
+    PasskeyRemoved,
+    /// A passkey was renamed.
+    PasskeyRenamed,
+    /// A passkey sign-in was refused.
+    PasskeySigninFailed,
+    /// A passkey's counter went backwards: a cloned authenticator.
+    PasskeyCloned,
 }
 
 impl AuditEvent {
@@ -262,6 +375,11 @@ impl AuditEvent {
             AuditEvent::MfaThrottled => "Two-factor code throttled",
             AuditEvent::RecoveryCodesRegenerated => "New recovery codes",
             AuditEvent::RefreshRefused => "Refresh refused",
+            AuditEvent::PasskeyAdded => "Passkey added",
+            AuditEvent::PasskeyRemoved => "Passkey removed",
+            AuditEvent::PasskeyRenamed => "Passkey renamed",
+            AuditEvent::PasskeySigninFailed => "Passkey sign-in refused",
+            AuditEvent::PasskeyCloned => "Passkey clone suspected",
         }
     }
 
@@ -301,6 +419,11 @@ impl AuditEvent {
             AuditEvent::MfaThrottled => "mfa_throttled",
             AuditEvent::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             AuditEvent::RefreshRefused => "refresh_refused",
+            AuditEvent::PasskeyAdded => "passkey_added",
+            AuditEvent::PasskeyRemoved => "passkey_removed",
+            AuditEvent::PasskeyRenamed => "passkey_renamed",
+            AuditEvent::PasskeySigninFailed => "passkey_signin_failed",
+            AuditEvent::PasskeyCloned => "passkey_cloned",
         }
     }
 }
@@ -337,6 +460,9 @@ pub struct AuditEntry {
 pub struct PasswordChange {
     /// The password now.
     pub current_password: String,
+    /// A passkey asked again instead (an account without a password setting its first one).
+    #[serde(default)]
+    pub passkey: Option<crate::requests::PasskeyProof>,
     /// The password to set.
     pub new_password: String,
 }

@@ -83,6 +83,28 @@ impl Reader {
         self.read(name, label, kind, field)
     }
 
+    /// How a change is confirmed: the passkey answer when one was sent in `passkey`, else the
+    /// password field `name` (which may then be empty: the check says so).
+    pub fn proof(
+        &mut self,
+        name: &str,
+        label: &str,
+        password: Field<String>,
+        passkey: Field<PasskeyProof>,
+    ) -> Proof {
+        match passkey {
+            Field::Value(proof) => Proof::Passkey(proof),
+            Field::WrongType => {
+                self.errors.insert(
+                    "passkey".to_owned(),
+                    "Passkey must be an object with `ceremony` and `credential`.".to_owned(),
+                );
+                Proof::Password(String::new())
+            }
+            Field::Missing => Proof::Password(self.text(name, label, password)),
+        }
+    }
+
     /// The type errors found so far.
     pub fn errors(&self) -> &FieldErrors {
         &self.errors
@@ -94,6 +116,34 @@ impl Reader {
     /// The collected type errors.
     pub fn finish<T>(self, value: T) -> Result<T, FieldErrors> {
         if self.errors.is_empty() { Ok(value) } else { Err(self.errors) }
+    }
+}
+
+/// A passkey asked again before a change: the ceremony `POST /api/auth/passkeys/reauth/start`
+/// started, and the browser's answer (`PublicKeyCredential.toJSON()`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyProof {
+    /// The ceremony's id.
+    pub ceremony: uuid::Uuid,
+    /// The browser's answer, as `PublicKeyCredential.toJSON()` gives it.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub credential: crate::model::RawJson,
+}
+
+/// How a change is confirmed: the account's password, or one of its passkeys (accounts created with
+/// a passkey have no password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// The password.
+    Password(String),
+    /// A passkey's answer to a re-authentication ceremony.
+    Passkey(PasskeyProof),
+}
+
+impl Default for Proof {
+    fn default() -> Self {
+        Proof::Password(String::new())
     }
 }
 
@@ -199,10 +249,14 @@ pub struct RefreshRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordCodeRequest {
-    /// The account's password.
+    /// The account's password (or `passkey` instead).
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub password: Field<String>,
+    /// A passkey asked again, instead of the password.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<PasskeyProof>))]
+    pub passkey: Field<PasskeyProof>,
     /// The six digits the authenticator shows now (to turn it off or for new recovery codes, a
     /// recovery code works too).
     #[serde(default)]
@@ -217,17 +271,17 @@ impl PasswordCodeRequest {
     /// Each field of the wrong type.
     pub fn read(self) -> Result<Confirmation, FieldErrors> {
         let mut reader = Reader::default();
-        let password = reader.text("password", "Password", self.password);
+        let proof = reader.proof("password", "Password", self.password, self.passkey);
         let code = reader.text("code", "Code", self.code);
-        reader.finish(Confirmation { password, code })
+        reader.finish(Confirmation { proof, code })
     }
 }
 
 /// What a change of the second factor is confirmed with, read from a [`PasswordCodeRequest`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Confirmation {
-    /// The account's password.
-    pub password: String,
+    /// The account's password, or a passkey.
+    pub proof: Proof,
     /// A code from the authenticator (or a recovery code, where one is accepted).
     pub code: String,
 }
@@ -261,10 +315,14 @@ pub fn read_text(name: &str, label: &str, field: Field<String>) -> Result<String
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordChangeRequest {
-    /// The password now.
+    /// The password now (or `passkey` instead: how an account created with a passkey sets one).
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub current_password: Field<String>,
+    /// A passkey asked again, instead of the current password.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<PasskeyProof>))]
+    pub passkey: Field<PasskeyProof>,
     /// The password to set.
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
@@ -276,13 +334,11 @@ impl PasswordChangeRequest {
     ///
     /// # Errors
     /// Every field of the wrong type.
-    pub fn read(self) -> Result<PasswordChange, FieldErrors> {
+    pub fn read(self) -> Result<(Proof, String), FieldErrors> {
         let mut reader = Reader::default();
-        let change = PasswordChange {
-            current_password: reader.text("currentPassword", "Current password", self.current_password),
-            new_password: reader.text("newPassword", "New password", self.new_password),
-        };
-        reader.finish(change)
+        let proof = reader.proof("currentPassword", "Current password", self.current_password, self.passkey);
+        let new_password = reader.text("newPassword", "New password", self.new_password);
+        reader.finish((proof, new_password))
     }
 }
 
@@ -290,6 +346,7 @@ impl From<PasswordChange> for PasswordChangeRequest {
     fn from(change: PasswordChange) -> Self {
         PasswordChangeRequest {
             current_password: change.current_password.into(),
+            passkey: change.passkey.map_or(Field::Missing, Field::Value),
             new_password: change.new_password.into(),
         }
     }
@@ -308,18 +365,23 @@ pub struct PasswordResetRequest {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 8, max_length = 72))]
     pub new_password: Field<String>,
+    /// Also remove every passkey of the account (a lost device, or one someone else added).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<bool>))]
+    pub remove_passkeys: Field<bool>,
 }
 
 impl PasswordResetRequest {
-    /// The token and the new password.
+    /// The token, the new password, and whether to remove the passkeys too.
     ///
     /// # Errors
     /// Every field of the wrong type.
-    pub fn read(self) -> Result<(String, String), FieldErrors> {
+    pub fn read(self) -> Result<(String, String, bool), FieldErrors> {
         let mut reader = Reader::default();
         let token = reader.text("token", "Token", self.token);
         let password = reader.text("newPassword", "New password", self.new_password);
-        reader.finish((token, password))
+        let remove = reader.read("removePasskeys", "Remove passkeys", "true or false", self.remove_passkeys);
+        reader.finish((token, password, remove))
     }
 }
 
@@ -328,10 +390,14 @@ impl PasswordResetRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EmailChangeRequest {
-    /// The account's password, which proves it is really its owner.
+    /// The account's password, which proves it is really its owner (or `passkey` instead).
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub password: Field<String>,
+    /// A passkey asked again, instead of the password.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<PasskeyProof>))]
+    pub passkey: Field<PasskeyProof>,
     /// The address to move to.
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, format = Email, max_length = 254))]
@@ -343,11 +409,11 @@ impl EmailChangeRequest {
     ///
     /// # Errors
     /// Every field of the wrong type.
-    pub fn read(self) -> Result<(String, String), FieldErrors> {
+    pub fn read(self) -> Result<(Proof, String), FieldErrors> {
         let mut reader = Reader::default();
-        let password = reader.text("password", "Password", self.password);
+        let proof = reader.proof("password", "Password", self.password, self.passkey);
         let email = reader.text("newEmail", "New email", self.new_email);
-        reader.finish((password, email))
+        reader.finish((proof, email))
     }
 }
 
@@ -365,10 +431,26 @@ pub struct ProfileRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordRequest {
-    /// The account's password.
+    /// The account's password (or `passkey` instead).
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub password: Field<String>,
+    /// A passkey asked again, instead of the password.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<PasskeyProof>))]
+    pub passkey: Field<PasskeyProof>,
+}
+
+impl PasswordRequest {
+    /// The password, or the passkey sent instead.
+    ///
+    /// # Errors
+    /// Either field of the wrong type.
+    pub fn read(self) -> Result<Proof, FieldErrors> {
+        let mut reader = Reader::default();
+        let proof = reader.proof("password", "Password", self.password, self.passkey);
+        reader.finish(proof)
+    }
 }
 
 /// `POST /api/auth/password/forgot`, `POST /api/auth/email/resend`.
@@ -475,4 +557,121 @@ mod tests {
         let board: Field<Board> = serde_json::from_value(json!("Root")).unwrap();
         assert!(read_board(board).is_err());
     }
+}
+
+/// `POST /api/auth/passkeys/register/start`: a name for the new passkey, and a factor the account
+/// already has first: one of its passkeys; or, without one, the password (and a code, with
+/// two-factor sign-in on).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyRegisterRequest {
+    /// What to call it (1 to 64 characters; default: the device, from the user agent).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, max_length = 64))]
+    pub name: Field<String>,
+    /// The account's password (for an account without a passkey).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub password: Field<String>,
+    /// An existing passkey asked again (required once the account has one).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<PasskeyProof>))]
+    pub passkey: Field<PasskeyProof>,
+    /// With the password, when two-factor sign-in is on: a current code or a recovery code.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub code: Field<String>,
+}
+
+/// `DELETE /api/auth/passkeys/{id}`: a factor the account has, as for adding one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FactorProofRequest {
+    /// The account's password (for an account without a passkey).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub password: Field<String>,
+    /// One of the account's passkeys asked again (required once the account has one).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<PasskeyProof>))]
+    pub passkey: Field<PasskeyProof>,
+    /// With the password, when two-factor sign-in is on: a current code or a recovery code.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub code: Field<String>,
+}
+
+impl FactorProofRequest {
+    /// The password or the passkey, and the code (empty when none was sent).
+    ///
+    /// # Errors
+    /// Any field of the wrong type.
+    pub fn read(self) -> Result<(Proof, String), FieldErrors> {
+        let mut reader = Reader::default();
+        let proof = reader.proof("password", "Password", self.password, self.passkey);
+        let code = reader.text("code", "Code", self.code);
+        reader.finish((proof, code))
+    }
+}
+
+/// The browser's answer to a ceremony: `.../register/finish`, `.../signin/finish`,
+/// `.../signup/finish`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyFinishRequest {
+    /// The ceremony's id, from the start.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = Uuid, required = true))]
+    pub ceremony: Field<uuid::Uuid>,
+    /// `PublicKeyCredential.toJSON()` of the browser's answer.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object, required = true))]
+    pub credential: Field<crate::model::RawJson>,
+    /// "Keep me signed in" (sign-in and sign-up).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<bool>))]
+    pub remember: Field<bool>,
+}
+
+impl PasskeyFinishRequest {
+    /// The ceremony, the answer and "keep me signed in".
+    ///
+    /// # Errors
+    /// Every field missing or of the wrong type.
+    pub fn read(self) -> Result<(uuid::Uuid, crate::model::RawJson, bool), FieldErrors> {
+        let mut reader = Reader::default();
+        let ceremony = reader.required("ceremony", "Ceremony", "a ceremony id", self.ceremony);
+        let credential = reader.required("credential", "Credential", "an object", self.credential);
+        let remember = reader.read("remember", "Keep me signed in", "true or false", self.remember);
+        reader.finish((ceremony, credential, remember))
+    }
+}
+
+/// `POST /api/auth/passkeys/signup/start`: the account to create with a passkey instead of a
+/// password.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeySignupRequest {
+    /// Display name, 1 to 100 characters.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
+    pub name: Field<String>,
+    /// Login name: 3 to 32 of `A-Z a-z 0-9 _ . -`.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
+    pub username: Field<String>,
+    /// Email address.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true))]
+    pub email: Field<String>,
+}
+
+/// `PATCH /api/auth/passkeys/{id}`: a new name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyRenameRequest {
+    /// 1 to 64 characters.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, max_length = 64))]
+    pub name: Field<String>,
 }

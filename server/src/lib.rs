@@ -42,6 +42,14 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// # Errors
 /// A sentence saying what failed (database unreachable, migration failed, bad settings).
 pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, String> {
+    // Checked before anything else: a wrong origin should not wait for the database to be said.
+    let relying_party = config.relying_party(leptos_options.site_addr)?;
+    if relying_party.is_none() {
+        tracing::warn!(
+            "passkeys are off: the app is reached by an IP address ({}); set PUBLIC_URL or WEBAUTHN_RP_ID to a domain name",
+            config.public_url(leptos_options.site_addr)
+        );
+    }
     let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
@@ -69,10 +77,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         &MailSettings {
             smtp_url: config.mail.smtp_url.clone(),
             from: config.mail.from.clone(),
-            public_url: config
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", leptos_options.site_addr)),
+            public_url: config.public_url(leptos_options.site_addr),
             retry_base: config.mail.retry_base,
         },
         key.clone(),
@@ -92,6 +97,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         sessions: config.sessions,
         mfa: MfaSettings { require_for_admins: config.require_2fa_for_admins },
         key,
+        relying_party,
     })
 }
 

@@ -77,7 +77,8 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
         server::telemetry::spawn_samplers(state.pool.clone());
         tracing::info!("metrics on http://{metrics}/metrics");
     }
-    tracing::info!("listening on http://{addr}");
+    // The address to open is the public one: passkeys work on http://localhost, never on an IP.
+    tracing::info!("listening on http://{addr}: open {}", config.public_url(addr));
     app::ssr::housekeeping::spawn(state.clone(), config.retention);
     app::ssr::recovery::mail::worker::spawn(state.pool.clone(), state.mailer.clone());
     let trusted = state.trusted_proxies.clone();

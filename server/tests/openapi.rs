@@ -61,6 +61,15 @@ async fn every_rest_endpoint_is_described_and_served(pool: PgPool) {
         ("/api/admin/users/{id}/password-reset", &["post"]),
         ("/api/admin/users/{id}/2fa", &["delete"]),
         ("/api/auth/2fa/recovery-codes", &["post"]),
+        ("/api/auth/passkeys", &["get"]),
+        ("/api/auth/passkeys/{id}", &["patch", "delete"]),
+        ("/api/auth/passkeys/register/start", &["post"]),
+        ("/api/auth/passkeys/register/finish", &["post"]),
+        ("/api/auth/passkeys/signin/start", &["post"]),
+        ("/api/auth/passkeys/signin/finish", &["post"]),
+        ("/api/auth/passkeys/signup/start", &["post"]),
+        ("/api/auth/passkeys/signup/finish", &["post"]),
+        ("/api/auth/passkeys/reauth/start", &["post"]),
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
     ] {
@@ -72,7 +81,7 @@ async fn every_rest_endpoint_is_described_and_served(pool: PgPool) {
     }
     assert_eq!(
         paths.len(),
-        33,
+        42,
         "a path described that is not listed here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

@@ -9,11 +9,13 @@
 mod account;
 mod admin;
 mod client;
+mod passkeys;
 mod session;
 
 pub use account::*;
 pub use admin::*;
 pub use client::BearerClient;
+pub use passkeys::*;
 pub use session::*;
 
 #[cfg(feature = "ssr")]

@@ -3,11 +3,13 @@
 //! - throttle slots: once their window has passed;
 //! - sessions: a day after they ended or expired (their refresh chain lives in the row);
 //! - mailed links and sign-in challenges: a day after they expired or were used;
+//! - WebAuthn ceremonies nobody finished: once they expired;
 //! - sent (or given-up) mails: after `MAIL_RETENTION_DAYS` (their bodies go when they are sent);
 //! - audit entries: after `AUDIT_RETENTION_DAYS`.
 
 use std::time::Duration;
 
+use super::factors::webauthn;
 use super::guard::audit;
 use super::guard::throttle::Throttle;
 use super::recovery::{links, mail};
@@ -51,7 +53,8 @@ pub async fn run_once(state: &AppState, retention: Retention) {
     let entries = audit::purge(&state.pool, retention.audit).await.unwrap_or(0);
     let links = links::purge(&state.pool).await.unwrap_or(0);
     let mails = mail::worker::purge(&state.pool, retention.mail).await.unwrap_or(0);
-    if slots + sessions + entries + links + mails > 0 {
-        tracing::debug!(slots, sessions, entries, links, mails, "purged expired rows");
+    let ceremonies = webauthn::purge(&state.pool).await.unwrap_or(0);
+    if slots + sessions + entries + links + mails + ceremonies > 0 {
+        tracing::debug!(slots, sessions, entries, links, mails, ceremonies, "purged expired rows");
     }
 }

@@ -19,7 +19,8 @@ pub fn add_error_headers(err: &AppError, headers: &mut HeaderMap) {
         AppError::InvalidCredentials
         | AppError::Unauthorized { .. }
         | AppError::RefreshTokenReused
-        | AppError::InvalidCode => {
+        | AppError::InvalidCode
+        | AppError::PasskeyRefused => {
             headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         _ => {}

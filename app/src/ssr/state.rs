@@ -10,7 +10,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
-use super::factors::settings::MfaSettings;
+use super::factors::settings::{MfaSettings, RelyingParty};
 use super::guard::throttle::Throttle;
 use super::identity::password::PasswordHasher;
 use super::identity::settings::SignupPolicy;
@@ -49,6 +49,22 @@ pub struct AppState {
     pub mfa: MfaSettings,
     /// The server key (`ENCRYPTION_KEY`): seals secrets at rest, keys refresh-token MACs.
     pub key: ServerKey,
+    /// The WebAuthn relying party (`WEBAUTHN_RP_ID`, `WEBAUTHN_ORIGINS`); none when the app is
+    /// reached by an IP address and no domain was configured (browsers refuse passkeys there).
+    pub relying_party: Option<RelyingParty>,
+}
+
+impl AppState {
+    /// The WebAuthn verifier of this server.
+    ///
+    /// # Errors
+    /// `PasskeysUnavailable` when passkeys are off (no relying party).
+    pub fn webauthn(&self) -> crate::error::Result<&webauthn_rs::Webauthn> {
+        self.relying_party
+            .as_ref()
+            .map(|party| party.webauthn.as_ref())
+            .ok_or(crate::error::AppError::PasskeysUnavailable)
+    }
 }
 
 /// The deployment profile (`APP_ENV`) and the HTTP limits, as far as request handling cares.

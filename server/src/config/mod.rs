@@ -109,6 +109,9 @@ pub struct Config {
     pub require_2fa_for_admins: bool,
     /// `METRICS_ADDR`: where Prometheus metrics are served (off when unset).
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// `WEBAUTHN_RP_ID` and `WEBAUTHN_ORIGINS` as given (defaults come from the public URL once the
+    /// site address is known: see [`Config::relying_party`]).
+    pub webauthn: (Option<String>, Option<Vec<String>>),
 }
 
 /// How mail leaves.
@@ -122,7 +125,70 @@ pub struct MailConfig {
     pub retry_base: Duration,
 }
 
+/// The host of an `http(s)://host[:port]/...` address (an IPv6 one without its brackets).
+fn url_host(address: &str) -> Option<String> {
+    let rest = address.trim().split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => authority.split(':').next()?,
+    };
+    Some(host.to_ascii_lowercase())
+}
+
 impl Config {
+    /// The app's address as its users reach it: `PUBLIC_URL`, or the site address, with `localhost`
+    /// for a loopback IP (browsers refuse passkeys on an IP address, so development uses
+    /// `http://localhost:PORT`).
+    pub fn public_url(&self, site: std::net::SocketAddr) -> String {
+        self.public_url.clone().unwrap_or_else(|| {
+            // `localhost`, not 127.0.0.1: WebAuthn refuses IP addresses, and a page on
+            // http://localhost is a secure context. A server listening on every address is
+            // reached as localhost by its developer too.
+            let local = site.ip().is_loopback() || site.ip().is_unspecified();
+            let host = if local { "localhost".to_owned() } else { site.ip().to_string() };
+            format!("http://{host}:{}", site.port())
+        })
+    }
+
+    /// The WebAuthn relying party: `WEBAUTHN_RP_ID` (default: the public URL's host) and
+    /// `WEBAUTHN_ORIGINS` (default: the public URL). `None`, passkeys off, when neither is set and
+    /// the public URL's host is an IP address (browsers refuse passkeys there; a server reached by
+    /// an address still starts, and says so).
+    ///
+    /// # Errors
+    /// A sentence naming the setting that is wrong: an id or origins that cannot work together, an
+    /// IP address given as the id, or, in production, an origin that is not https (localhost
+    /// aside).
+    pub fn relying_party(
+        &self,
+        site: std::net::SocketAddr,
+    ) -> Result<Option<app::ssr::factors::settings::RelyingParty>, String> {
+        let public = self.public_url(site);
+        let (configured_id, configured_origins) = &self.webauthn;
+        let origins = configured_origins.clone().unwrap_or_else(|| vec![public.clone()]);
+        let id = match configured_id {
+            Some(id) => id.clone(),
+            None => match url_host(&public) {
+                Some(host) if host.parse::<std::net::IpAddr>().is_ok() && configured_origins.is_none() => {
+                    return Ok(None);
+                }
+                host => host.unwrap_or_default(),
+            },
+        };
+        if self.app_env == AppEnv::Production {
+            for origin in &origins {
+                let local = url_host(origin).is_some_and(|host| host == "localhost");
+                if !origin.trim().starts_with("https://") && !local {
+                    return Err(format!(
+                        "WEBAUTHN_ORIGINS: `{origin}` must be https:// in production (only localhost may be http)"
+                    ));
+                }
+            }
+        }
+        app::ssr::factors::settings::RelyingParty::new(&id, &origins).map(Some)
+    }
+
     /// What request handling needs to know of the profile.
     pub fn profile(&self) -> Profile {
         Profile {
@@ -238,6 +304,12 @@ impl Config {
             require_verified_email: read.flag("REQUIRE_VERIFIED_EMAIL"),
         };
         let log_json = read.choice("LOG_FORMAT") == "json";
+        let webauthn = (
+            read.raw("WEBAUTHN_RP_ID"),
+            read.raw("WEBAUTHN_ORIGINS").map(|list| {
+                list.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
+            }),
+        );
         // `MFA_ENCRYPTION_KEY` is the key's first name, from when it sealed two-factor secrets only.
         let encryption_key = match read.raw("ENCRYPTION_KEY").or_else(|| read.raw_alias("MFA_ENCRYPTION_KEY"))
         {
@@ -298,6 +370,7 @@ impl Config {
             body_read_timeout,
             require_2fa_for_admins,
             metrics_addr,
+            webauthn,
         })
     }
 }
@@ -544,6 +617,51 @@ mod tests {
         ]);
         let profile = ok.unwrap().profile();
         assert!(profile.production && profile.hsts);
+    }
+
+    #[test]
+    fn the_passkey_relying_party_follows_the_public_url_and_is_checked() {
+        let site: std::net::SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let base = [("DATABASE_URL", "x"), ("JWT_SECRET", SECRET)];
+        let party = |extra: &[(&str, &str)]| {
+            let pairs: Vec<(&str, &str)> = base.iter().chain(extra).copied().collect();
+            config(&pairs).unwrap().relying_party(site)
+        };
+        // Development on a loopback address: http://localhost:3000.
+        assert_eq!(party(&[]).unwrap().unwrap().id, "localhost");
+        // A public URL by name: its host.
+        let named = party(&[("PUBLIC_URL", "https://auth.example.com")]).unwrap().unwrap();
+        assert_eq!(named.id, "auth.example.com");
+        // Reached by an IP address, nothing configured: passkeys off, the server still starts.
+        assert!(party(&[("PUBLIC_URL", "http://203.0.113.5:3000")]).unwrap().is_none());
+        assert!(party(&[("PUBLIC_URL", "http://[2001:db8::1]:3000")]).unwrap().is_none());
+        // What is set must work, or the server says why.
+        let err = party(&[("WEBAUTHN_RP_ID", "203.0.113.5")]).unwrap_err();
+        assert!(err.contains("WEBAUTHN_RP_ID") && err.contains("IP"), "{err}");
+        let err = party(&[
+            ("PUBLIC_URL", "https://auth.example.com"),
+            ("WEBAUTHN_ORIGINS", "https://evil.example"),
+        ])
+        .unwrap_err();
+        assert!(err.contains("WEBAUTHN_ORIGINS") && err.contains("evil.example"), "{err}");
+        let subdomains = party(&[
+            ("WEBAUTHN_RP_ID", "example.com"),
+            ("WEBAUTHN_ORIGINS", "https://example.com,https://auth.example.com"),
+        ]);
+        assert_eq!(subdomains.unwrap().unwrap().id, "example.com");
+        // Production: https only, localhost aside.
+        let production = [
+            ("APP_ENV", "production"),
+            ("SMTP_URL", "smtps://mail.example.com"),
+            ("MFA_ENCRYPTION_KEY", MFA_KEY),
+        ];
+        let plain: Vec<(&str, &str)> =
+            production.iter().copied().chain([("PUBLIC_URL", "http://auth.example.com")]).collect();
+        let err = party(&plain).unwrap_err();
+        assert!(err.contains("https"), "{err}");
+        let secure: Vec<(&str, &str)> =
+            production.iter().copied().chain([("PUBLIC_URL", "https://auth.example.com")]).collect();
+        assert!(party(&secure).unwrap().is_some());
     }
 
     #[cfg(unix)]

@@ -227,6 +227,22 @@ pub const SETTINGS: &[Setting] = &[
         "the server key, 64 hex characters (`openssl rand -hex 32`): seals two-factor secrets and waiting mails, keys refresh-token MACs (`MFA_ENCRYPTION_KEY`, its old name, is still read)"
     ),
     setting!(
+        "WEBAUTHN_RP_ID",
+        Tokens,
+        Kind::Text,
+        Computed("`PUBLIC_URL`'s host"),
+        Free,
+        "the domain passkeys are bound to (never an IP address: WebAuthn refuses those)"
+    ),
+    setting!(
+        "WEBAUTHN_ORIGINS",
+        Tokens,
+        Kind::Text,
+        Computed("`PUBLIC_URL`"),
+        Free,
+        "comma-separated origins the pages using passkeys are served from, each under `WEBAUTHN_RP_ID`; behind a proxy, the public one, never the `Host` header"
+    ),
+    setting!(
         "REFRESH_TTL_SECS",
         Sessions,
         whole(60, YEAR),

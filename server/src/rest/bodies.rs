@@ -17,6 +17,16 @@ pub struct SignedUp {
     pub user: PublicUser,
 }
 
+/// `202` from `POST /api/auth/passkeys/signup/finish` when sign-in needs a verified address: the
+/// account exists, and its passkey signs in once the mailed link is followed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedVerifyFirst {
+    /// What to do now.
+    pub message: &'static str,
+    /// The new account.
+    pub user: PublicUser,
+}
+
 /// `200` from `POST /api/auth/signin`: the tutorial's `auth: true` beside the session.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignedIn {
@@ -63,6 +73,13 @@ pub struct MfaRequired {
 pub struct SessionList {
     /// The live sessions, the most recently used first.
     pub sessions: Vec<SessionInfo>,
+}
+
+/// `200` from `GET /api/auth/passkeys`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasskeyList {
+    /// The caller's passkeys, the most recently added first.
+    pub passkeys: Vec<app::model::PasskeyInfo>,
 }
 
 /// `200` from `POST /api/auth/2fa/enable`: shown this once.

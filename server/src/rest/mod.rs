@@ -9,12 +9,13 @@ mod health;
 mod me;
 mod mfa;
 pub mod openapi;
+mod passkeys;
 mod recovery;
 mod responses;
 mod sessions;
 
 use axum::Router;
-use axum::routing::{any, delete, get, post};
+use axum::routing::{any, delete, get, patch, post};
 
 use app::ssr::state::AppState;
 
@@ -36,6 +37,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/2fa/disable", post(mfa::disable))
         .route("/api/auth/2fa/recovery-codes", post(mfa::recovery_codes))
         .route("/api/auth/2fa/verify", post(mfa::verify))
+        .route("/api/auth/passkeys", get(passkeys::list))
+        .route("/api/auth/passkeys/{id}", patch(passkeys::rename).delete(passkeys::remove))
+        .route("/api/auth/passkeys/register/start", post(passkeys::register_start))
+        .route("/api/auth/passkeys/register/finish", post(passkeys::register_finish))
+        .route("/api/auth/passkeys/signin/start", post(passkeys::signin_start))
+        .route("/api/auth/passkeys/signin/finish", post(passkeys::signin_finish))
+        .route("/api/auth/passkeys/signup/start", post(passkeys::signup_start))
+        .route("/api/auth/passkeys/signup/finish", post(passkeys::signup_finish))
+        .route("/api/auth/passkeys/reauth/start", post(passkeys::reauth_start))
         .route("/api/auth/password", post(auth::password))
         .route("/api/auth/password/forgot", post(recovery::forgot))
         .route("/api/auth/password/reset", post(recovery::reset))

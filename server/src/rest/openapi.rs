@@ -9,7 +9,7 @@ use http::header::CONTENT_TYPE;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, auth, boards, health, me, mfa, recovery, sessions};
+use super::{admin, auth, boards, health, me, mfa, passkeys, recovery, sessions};
 
 /// The document.
 #[derive(OpenApi)]
@@ -29,6 +29,9 @@ use super::{admin, auth, boards, health, me, mfa, recovery, sessions};
         recovery::forgot, recovery::reset, recovery::verify, recovery::resend, recovery::change,
         me::show, me::update, me::delete,
         mfa::setup, mfa::enable, mfa::disable, mfa::recovery_codes, mfa::verify,
+        passkeys::register_start, passkeys::register_finish, passkeys::signin_start, passkeys::signin_finish,
+        passkeys::signup_start, passkeys::signup_finish, passkeys::reauth_start, passkeys::list,
+        passkeys::rename, passkeys::remove,
         boards::user, boards::pm, boards::admin,
         admin::users, admin::audit, admin::grant, admin::revoke, admin::disable, admin::enable,
         admin::send_reset, mfa::admin_reset,
@@ -41,6 +44,7 @@ use super::{admin, auth, boards, health, me, mfa, recovery, sessions};
         (name = "account", description = "What owners change about their account"),
         (name = "recovery", description = "Mailed links: password reset and email verification"),
         (name = "two-factor", description = "Two-factor sign-in with TOTP codes"),
+        (name = "passkeys", description = "Passkeys (WebAuthn): sign in, sign up and confirm changes without a password"),
         (name = "boards", description = "The tutorial's role-protected content"),
         (name = "admin", description = "Role administration (admins only)"),
         (name = "health", description = "Probes"),

@@ -40,6 +40,14 @@ pub enum BodyLimits {
     NotJson(ErrorBody),
 }
 
+/// 503: passkeys are off on this server.
+#[derive(IntoResponses)]
+#[response(
+    status = 503,
+    description = "`passkeys_unavailable`: the server is reached by an IP address and no `WEBAUTHN_RP_ID` is set"
+)]
+pub struct PasskeysOff(ErrorBody);
+
 /// 429 at the doors that check a password and a code.
 #[derive(IntoResponses)]
 #[response(status = 429, description = "Too many wrong passwords or codes: wait `Retry-After` seconds")]

@@ -2,6 +2,7 @@
 //! (`#[sqlx::test]` creates and migrates it), spoken to over real HTTP.
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod authenticator;
 pub mod mfa;
 pub mod smtp;
 
@@ -94,7 +95,16 @@ pub fn state(pool: PgPool) -> AppState {
         sessions: SessionSettings::default(),
         mfa: MfaSettings::default(),
         key: server_key(),
+        relying_party: Some(relying_party()),
     }
+}
+
+/// The origin test servers accept passkeys from (the soft authenticator signs for it).
+pub const ORIGIN: &str = "http://localhost:3000";
+
+/// The relying party of test servers: `localhost`, from [`ORIGIN`].
+pub fn relying_party() -> app::ssr::factors::settings::RelyingParty {
+    app::ssr::factors::settings::RelyingParty::new("localhost", &[ORIGIN.to_owned()]).unwrap()
 }
 
 /// The server key of test servers (seals two-factor secrets and mails, keys refresh tokens).

@@ -20,13 +20,13 @@ use uuid::Uuid;
 use super::totp;
 use crate::error::{AppError, Result};
 use crate::model::{AdminUser, AuditEvent, MfaSetup, PublicUser, Session, SigninOutcome};
-use crate::requests::Confirmation;
+use crate::requests::{Confirmation, Proof};
 use crate::roles::Board;
 use crate::ssr::guard::address::Device;
 use crate::ssr::guard::audit::{self, Event};
 use crate::ssr::guard::throttle::{Scope, Slot, ThrottleKey};
 use crate::ssr::identity::lifecycle::{self, Change, Changed, Notice};
-use crate::ssr::identity::reauth::check_password;
+use crate::ssr::identity::reauth::check_proof;
 use crate::ssr::identity::users::{self, Account};
 use crate::ssr::secrets::{ServerKey, hex};
 use crate::ssr::session::caller::AuthUser;
@@ -109,7 +109,7 @@ pub async fn enable(
     confirm: &Confirmation,
     device: &Device,
 ) -> Result<Vec<String>> {
-    let Confirmation { password, code } = confirm;
+    let Confirmation { proof, code } = confirm;
     let user = &caller.user;
     let address = address_of(device);
     if user.mfa_enabled {
@@ -122,7 +122,8 @@ pub async fn enable(
     .fetch_optional(&state.pool)
     .await?
     .ok_or_else(|| AppError::invalid_field("code", "Start the set-up first."))?;
-    check_password(state, caller, password, "password", address).await?;
+    // A factor the account already has (a passkey), or, for its first factor, the password.
+    super::step_up::check(state, caller, proof, None, device).await?;
     let secret = state.key.open(&pending.ciphertext, &pending.nonce)?;
     let last_used = u64::try_from(pending.last_used_step).unwrap_or(0);
     let step = counted(state, user, address, async {
@@ -155,6 +156,10 @@ pub async fn enable(
         ));
     }
     store_recovery_codes(&mut tx, &state.key, user.id, &codes).await?;
+    // This session has just proved the password and a code: it counts as signed in with both.
+    sqlx::query!("update sessions set second_factor = true where id = $1", caller.session())
+        .execute(&mut *tx)
+        .await?;
     let changed = Changed { user, by: None, device, session: Some(caller.session()) };
     lifecycle::record(&mut tx, &state.mailer, Change::MfaEnabled, changed).await?;
     tx.commit().await?;
@@ -202,12 +207,27 @@ async fn reauthenticate(
     confirm: &Confirmation,
     device: &Device,
 ) -> Result<()> {
-    let Confirmation { password, code } = confirm;
+    let Confirmation { proof, code } = confirm;
+    confirm_with_code(state, caller, proof, code, device).await
+}
+
+/// Checks the caller's password (or passkey) and a current code or recovery code of their
+/// two-factor sign-in, which must be on.
+///
+/// # Errors
+/// `Validation` naming `password`, `passkey` or `code`; `TooManyAttempts`; `Internal`.
+pub async fn confirm_with_code(
+    state: &AppState,
+    caller: &AuthUser,
+    proof: &Proof,
+    code: &str,
+    device: &Device,
+) -> Result<()> {
     let user = &caller.user;
     if !user.mfa_enabled {
         return Err(AppError::invalid_field("code", "Two-factor sign-in is not on."));
     }
-    check_password(state, caller, password, "password", address_of(device)).await?;
+    check_proof(state, caller, proof, "password", address_of(device)).await?;
     if !accept_code(state, user, code, device).await? {
         return Err(AppError::invalid_field("code", "That code is not right."));
     }
@@ -413,7 +433,7 @@ pub async fn verify(state: &AppState, challenge: &str, code: &str, device: &Devi
     audit::count_signin("signed_in_with_second_factor");
     // The session starts only under the stamp the password was checked under.
     account.stamp = found.stamp;
-    refresh::start(state, account, found.remember, device).await
+    refresh::start_with_second_factor(state, account, found.remember, device).await
 }
 
 /// Checks a TOTP or recovery code of `user` under the code throttle, using it up when right (a

@@ -42,6 +42,10 @@ pub enum Change {
     SignedOutEverywhere,
     /// An admin disabled the account.
     AccountDisabled,
+    /// A passkey was added.
+    PasskeyAdded,
+    /// A passkey was removed (every other session ends).
+    PasskeyRemoved,
 }
 
 /// Which sessions a change ends.
@@ -67,16 +71,19 @@ impl Change {
             Change::MfaReset => AuditEvent::MfaReset,
             Change::SignedOutEverywhere => AuditEvent::SignedOutEverywhere,
             Change::AccountDisabled => AuditEvent::AccountDisabled,
+            Change::PasskeyAdded => AuditEvent::PasskeyAdded,
+            Change::PasskeyRemoved => AuditEvent::PasskeyRemoved,
         }
     }
 
     fn ends(self) -> Ends {
         match self {
-            Change::EmailChanged => Ends::Nothing,
+            Change::EmailChanged | Change::PasskeyAdded => Ends::Nothing,
             Change::PasswordChanged
             | Change::MfaEnabled
             | Change::MfaDisabled
-            | Change::RecoveryCodesReplaced => Ends::Others,
+            | Change::RecoveryCodesReplaced
+            | Change::PasskeyRemoved => Ends::Others,
             Change::PasswordReset
             | Change::MfaReset
             | Change::SignedOutEverywhere
@@ -96,6 +103,8 @@ impl Change {
             Change::MfaReset => "two-factor sign-in reset by an admin",
             Change::SignedOutEverywhere => "signed out everywhere",
             Change::AccountDisabled => "account disabled",
+            Change::PasskeyAdded => "passkey added",
+            Change::PasskeyRemoved => "passkey removed",
         }
     }
 
@@ -108,6 +117,8 @@ impl Change {
             Change::MfaDisabled => Notice::MfaDisabled,
             Change::RecoveryCodesReplaced => Notice::RecoveryCodesReplaced,
             Change::MfaReset => Notice::MfaReset,
+            Change::PasskeyAdded => Notice::PasskeyAdded,
+            Change::PasskeyRemoved => Notice::PasskeyRemoved,
             Change::EmailChanged | Change::SignedOutEverywhere | Change::AccountDisabled => return None,
         })
     }
@@ -134,6 +145,12 @@ pub enum Notice {
     RefreshTokenReused,
     /// The account moved to another address (sent to the old one).
     EmailChanged,
+    /// A passkey was added.
+    PasskeyAdded,
+    /// A passkey was removed.
+    PasskeyRemoved,
+    /// A passkey's counter went backwards: a cloned authenticator.
+    PasskeyCloned,
 }
 
 impl Notice {
@@ -145,7 +162,7 @@ impl Notice {
             ),
             Notice::PasswordReset => (
                 "Your Rust Auth password was reset",
-                "The password of your Rust Auth account was set with a reset link mailed to you. Every device was signed out.",
+                "The password of your Rust Auth account was set with a reset link mailed to you. Every device was signed out. Passkeys still sign in unless the reset removed them: check the list under Account, Security, and remove any you do not know.",
             ),
             Notice::MfaEnabled => (
                 "Two-factor sign-in is on for your Rust Auth account",
@@ -165,11 +182,23 @@ impl Notice {
             ),
             Notice::MfaReset => (
                 "An administrator turned off two-factor sign-in for your Rust Auth account",
-                "An administrator turned off two-factor sign-in for your Rust Auth account, as asked when a phone is lost. Every device was signed out. Set it up again from your profile.",
+                "An administrator turned off two-factor sign-in for your Rust Auth account, as asked when a phone is lost. Every device was signed out. Set it up again under Account, Security, where your passkeys are listed too.",
             ),
             Notice::RefreshTokenReused => (
                 "A copied sign-in of your Rust Auth account was stopped",
                 "An old sign-in token of one of your devices was used again, which happens when someone copied it. That device's session was ended; sign in there again.",
+            ),
+            Notice::PasskeyAdded => (
+                "A passkey was added to your Rust Auth account",
+                "A new passkey was added to your Rust Auth account: it signs in without a password.",
+            ),
+            Notice::PasskeyRemoved => (
+                "A passkey was removed from your Rust Auth account",
+                "A passkey was removed from your Rust Auth account; it no longer signs in. Every other device was signed out.",
+            ),
+            Notice::PasskeyCloned => (
+                "A copy of one of your passkeys may exist",
+                "A sign-in with one of your passkeys was refused: its authenticator's counter went backwards, which happens when the passkey was copied. Remove that passkey from your account and add it again.",
             ),
             Notice::EmailChanged => (
                 "The email address of your Rust Auth account was changed",

@@ -5,11 +5,11 @@ use std::net::IpAddr;
 
 use super::lifecycle::{self, Change, Changed};
 use super::policy::common_password_error;
-use super::reauth::{Check, check_password, checked};
+use super::reauth::{Check, check_proof, checked};
 use super::users;
 use crate::error::{AppError, Result};
-use crate::model::{AuditEvent, PasswordChange, PublicUser, Session};
-use crate::requests::{PasswordChangeRequest, PasswordRequest, ProfileRequest, Reader};
+use crate::model::{AuditEvent, PublicUser, Session};
+use crate::requests::{PasswordChangeRequest, PasswordRequest, ProfileRequest, Proof, Reader};
 use crate::roles::Role;
 use crate::ssr::guard::address::Device;
 use crate::ssr::guard::audit::Event;
@@ -35,13 +35,19 @@ pub async fn change_password(
     device: &Device,
 ) -> Result<Session> {
     let address = device.address.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
-    let change = request.read()?;
+    let (proof, new_password) = request.read()?;
     let user = &caller.user;
-    let weak = new_password_problem(&change, user);
+    let weak = new_password_problem(&proof, &new_password, user);
     let mut problems = FieldErrors::new();
-    match checked(state, caller, &change.current_password, "currentPassword", address, Check::PasswordChange)
-        .await
-    {
+    // The current password, or (an account created with a passkey setting its first password)
+    // one of its passkeys asked again.
+    let confirmed = match &proof {
+        Proof::Password(current) => {
+            checked(state, caller, current, "currentPassword", address, Check::PasswordChange).await
+        }
+        Proof::Passkey(_) => check_proof(state, caller, &proof, "currentPassword", address).await,
+    };
+    match confirmed {
         Ok(()) => {}
         Err(AppError::Validation { fields }) => problems.extend(fields),
         Err(other) => return Err(other),
@@ -52,7 +58,7 @@ pub async fn change_password(
     if !problems.is_empty() {
         return Err(problems.into());
     }
-    let new_hash = state.hasher.hash(change.new_password.clone()).await?;
+    let new_hash = state.hasher.hash(new_password).await?;
     let mut tx = state.pool.begin().await?;
     let version = users::set_password(&mut *tx, user.id, &new_hash).await?;
     let changed = Changed { user, by: None, device, session: Some(caller.session()) };
@@ -62,13 +68,13 @@ pub async fn change_password(
     refresh::reissue(state, user.clone(), version, caller.session()).await
 }
 
-/// Why the new password of `change` is refused, if it is.
-fn new_password_problem(change: &PasswordChange, user: &PublicUser) -> Option<String> {
-    password_error(&change.new_password)
-        .or_else(|| password_matches_identity(&change.new_password, &user.username, &user.email))
-        .or_else(|| common_password_error(&change.new_password))
+/// Why `new_password` is refused, if it is.
+fn new_password_problem(proof: &Proof, new_password: &str, user: &PublicUser) -> Option<String> {
+    password_error(new_password)
+        .or_else(|| password_matches_identity(new_password, &user.username, &user.email))
+        .or_else(|| common_password_error(new_password))
         .or_else(|| {
-            (change.new_password == change.current_password)
+            matches!(proof, Proof::Password(current) if current == new_password)
                 .then(|| "The new password must differ from the current one.".to_owned())
         })
 }
@@ -116,10 +122,8 @@ pub async fn delete(
     request: PasswordRequest,
     address: IpAddr,
 ) -> Result<()> {
-    let mut reader = Reader::default();
-    let password = reader.text("password", "Password", request.password);
-    reader.finish(())?;
-    check_password(state, caller, &password, "password", address).await?;
+    let proof = request.read()?;
+    check_proof(state, caller, &proof, "password", address).await?;
     let user = &caller.user;
     let mut tx = users::lock_admins(&state.pool).await?;
     let now = users::find(&mut *tx, user.id).await?;

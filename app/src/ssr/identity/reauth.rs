@@ -1,12 +1,15 @@
-//! The password asked again before a change: a stolen access token must not become a way to
-//! change the account, nor to guess the password. Each check is throttled like a sign-in (a slot
-//! taken before bcrypt runs, given back when the password is right) and audited.
+//! The password (or a passkey) asked again before a change: a stolen access token must not become
+//! a way to change the account, nor to guess the password. Each password check is throttled like a
+//! sign-in (a slot taken before bcrypt runs, given back when the password is right) and audited; a
+//! passkey is checked through a ceremony of its own (`factors::webauthn`).
 
 use std::net::IpAddr;
 
 use super::users;
 use crate::error::{AppError, Result};
 use crate::model::AuditEvent;
+use crate::requests::Proof;
+use crate::ssr::factors::webauthn;
 use crate::ssr::guard::audit::Event;
 use crate::ssr::guard::throttle::{Scope, Slot, ThrottleKey};
 use crate::ssr::session::caller::AuthUser;
@@ -53,6 +56,26 @@ pub async fn check_password(
     checked(state, caller, password, field, address, Check::Other).await
 }
 
+/// Checks how the caller confirmed a change: the password (named `field` in the answer), or one of
+/// their passkeys asked again.
+///
+/// # Errors
+/// `Validation` naming `field` or `passkey`; `TooManyAttempts`; `Internal`.
+pub async fn check_proof(
+    state: &AppState,
+    caller: &AuthUser,
+    proof: &Proof,
+    field: &str,
+    address: IpAddr,
+) -> Result<()> {
+    match proof {
+        Proof::Password(password) => check_password(state, caller, password, field, address).await,
+        Proof::Passkey(passkey) => {
+            webauthn::check_reauth(state, caller.user.id, passkey.ceremony, &passkey.credential).await
+        }
+    }
+}
+
 /// [`check_password`], audited as `check` says.
 ///
 /// # Errors
@@ -82,8 +105,11 @@ pub async fn checked(
     // Over-long cannot be right (no such password is stored): counted like any wrong one, unhashed.
     let right = signin_password_error(password).is_none() && {
         let verified = async {
-            let hash = users::password_hash(&state.pool, user.id).await?;
-            state.hasher.verify(password.to_owned(), hash).await
+            match users::password_hash(&state.pool, user.id).await? {
+                Some(hash) => state.hasher.verify(password.to_owned(), hash).await,
+                // No password to check: wrong, at the same cost.
+                None => state.hasher.verify_dummy(password.to_owned()).await.map(|()| false),
+            }
         };
         match verified.await {
             Ok(right) => right,

@@ -48,6 +48,8 @@ struct AccountRow {
     email: String,
     email_verified: bool,
     mfa_enabled: bool,
+    has_password: bool,
+    passkeys: i32,
     roles: Vec<Role>,
     token_version: i32,
     disabled: bool,
@@ -66,6 +68,8 @@ impl From<AccountRow> for Account {
                 email: row.email,
                 email_verified: row.email_verified,
                 mfa_enabled: row.mfa_enabled,
+                has_password: row.has_password,
+                passkeys: row.passkeys,
                 roles: row.roles,
             },
             token_version: row.token_version,
@@ -87,6 +91,8 @@ macro_rules! account_of {
             email: $row.email,
             email_verified: $row.email_verified,
             mfa_enabled: $row.mfa_enabled,
+            has_password: $row.has_password,
+            passkeys: $row.passkeys,
             roles: $row.roles,
             token_version: $row.token_version,
             disabled: $row.disabled,
@@ -106,6 +112,7 @@ macro_rules! select_accounts {
             r#"
             select id as "id!", name as "name!", username as "username!", email as "email!",
                    email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!",
+                   has_password as "has_password!", passkey_count as "passkeys!",
                    roles as "roles!: Vec<Role>", token_version as "token_version!",
                    disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
                    security_stamp as "stamp!"
@@ -119,8 +126,9 @@ macro_rules! select_accounts {
 pub struct Credentials {
     /// The account.
     pub account: Account,
-    /// bcrypt hash to verify the password against.
-    pub password_hash: String,
+    /// bcrypt hash to verify the password against; none for an account created with a passkey
+    /// (no password is right for it).
+    pub password_hash: Option<String>,
 }
 
 /// Creates the account and its roles, in the caller's transaction (the deferred trigger refuses a
@@ -159,6 +167,8 @@ pub async fn insert(
         email: signup.email.clone(),
         email_verified: verified,
         mfa_enabled: false,
+        has_password: true,
+        passkeys: 0,
         roles: signup.roles.clone(),
     })
 }
@@ -259,10 +269,12 @@ pub async fn find_credentials(pool: &PgPool, login: &str) -> Result<Option<Crede
     let row = sqlx::query!(
         r#"
         select id as "id!", name as "name!", username as "username!", email as "email!",
-               email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!", roles as "roles!: Vec<Role>", token_version as "token_version!",
+               email_verified_at is not null as "email_verified!", mfa_enabled as "mfa_enabled!",
+               has_password as "has_password!", passkey_count as "passkeys!",
+               roles as "roles!: Vec<Role>", token_version as "token_version!",
                disabled_at is not null as "disabled!", extract(epoch from created_at)::bigint as "created_at!",
                security_stamp as "stamp!",
-               password_hash as "password_hash!"
+               password_hash
         from accounts
         where lower(username) = lower($1) or lower(email) = lower($1)
         limit 1
@@ -277,12 +289,21 @@ pub async fn find_credentials(pool: &PgPool, login: &str) -> Result<Option<Crede
     }))
 }
 
+/// What a request's session is, as the caller check reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionState {
+    /// Not ended, not expired.
+    pub live: bool,
+    /// Opened with a second factor (a TOTP code, or a passkey).
+    pub second_factor: bool,
+}
+
 /// Loads a token's account and whether its session is alive, noting the session as seen (at most
 /// once a minute): the one query behind every authenticated request.
 ///
 /// # Errors
 /// `Internal`/`Unavailable` when the database fails.
-pub async fn find_session(pool: &PgPool, id: Uuid, session: Uuid) -> Result<Option<(Account, bool)>> {
+pub async fn find_session(pool: &PgPool, id: Uuid, session: Uuid) -> Result<Option<(Account, SessionState)>> {
     let row = sqlx::query!(
         r#"
         with seen as (
@@ -292,10 +313,13 @@ pub async fn find_session(pool: &PgPool, id: Uuid, session: Uuid) -> Result<Opti
         )
         select a.id as "id!", a.name as "name!", a.username as "username!", a.email as "email!",
                a.email_verified_at is not null as "email_verified!", a.mfa_enabled as "mfa_enabled!",
+               a.has_password as "has_password!", a.passkey_count as "passkeys!",
                a.roles as "roles!: Vec<Role>", a.token_version as "token_version!",
                a.disabled_at is not null as "disabled!", extract(epoch from a.created_at)::bigint as "created_at!", a.security_stamp as "stamp!",
                exists(select 1 from sessions s
-                      where s.id = $2 and s.user_id = a.id and s.ended_at is null and s.expires_at > now()) as "live!"
+                      where s.id = $2 and s.user_id = a.id and s.ended_at is null and s.expires_at > now()) as "live!",
+               coalesce((select s.second_factor from sessions s where s.id = $2 and s.user_id = a.id), false)
+                   as "second_factor!"
         from accounts a
         where a.id = $1
         "#,
@@ -305,8 +329,8 @@ pub async fn find_session(pool: &PgPool, id: Uuid, session: Uuid) -> Result<Opti
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|row| {
-        let live = row.live;
-        (account_of!(row), live)
+        let session = SessionState { live: row.live, second_factor: row.second_factor };
+        (account_of!(row), session)
     }))
 }
 
@@ -438,15 +462,52 @@ pub async fn other_active_admins(tx: &mut Transaction<'_, Postgres>, except: Uui
     .await?)
 }
 
-/// The password hash of `id`, for checking the current password before a change.
+/// The password hash of `id`, for checking the current password before a change; `None` for an
+/// account without a password.
 ///
 /// # Errors
 /// `NotFound` for an unknown id; `Internal` when the database fails.
-pub async fn password_hash(pool: &PgPool, id: Uuid) -> Result<String> {
+pub async fn password_hash(pool: &PgPool, id: Uuid) -> Result<Option<String>> {
     sqlx::query_scalar!("select password_hash from users where id = $1", id)
         .fetch_optional(pool)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// Creates an account without a password (its owner signs in with a passkey), with the `user` role,
+/// in the caller's transaction, under the id the passkey was registered for.
+///
+/// # Errors
+/// `UsernameTaken`/`EmailTaken`; `Internal` for anything else.
+pub async fn insert_passwordless(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    name: &str,
+    username: &str,
+    email: &str,
+) -> Result<PublicUser> {
+    sqlx::query!(
+        "insert into users (id, name, username, email, password_hash) values ($1, $2, $3, $4, null)",
+        id,
+        name,
+        username,
+        email,
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(unique_violation)?;
+    grant(tx, id, &[Role::User]).await?;
+    Ok(PublicUser {
+        id,
+        name: name.to_owned(),
+        username: username.to_owned(),
+        email: email.to_owned(),
+        email_verified: false,
+        mfa_enabled: false,
+        has_password: false,
+        passkeys: 1,
+        roles: vec![Role::User],
+    })
 }
 
 /// Sets a new password hash and ends every existing token; returns the new token version.

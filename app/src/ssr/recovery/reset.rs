@@ -113,11 +113,16 @@ async fn send_reset(state: &AppState, user: Uuid, by: Option<&AuthUser>, address
 /// are forgotten (not failed codes: only a right code forgives those), the address counts as
 /// verified (the link came to it), and a notice is mailed.
 ///
+/// The passkeys go too when asked (`removePasskeys`: a lost device, or one someone else added), and
+/// always when the address was not verified yet: whoever created the account with it may not be
+/// the address's owner, who proves to be now, so nothing they attached (passkeys, two-factor
+/// sign-in) may stay a way in.
+///
 /// # Errors
 /// `Validation` naming `newPassword` (the password policy); `InvalidToken` for an unknown, used,
 /// expired or void link; `Internal`.
 pub async fn reset_password(state: &AppState, request: PasswordResetRequest, device: &Device) -> Result<()> {
-    let (token, new_password) = request.read()?;
+    let (token, new_password, remove_passkeys) = request.read()?;
     if let Some(message) = password_error(&new_password) {
         return Err(AppError::invalid_field("newPassword", message));
     }
@@ -139,6 +144,23 @@ pub async fn reset_password(state: &AppState, request: PasswordResetRequest, dev
     }
     users::set_password(&mut *tx, account.user.id, &hash).await?;
     users::mark_email_verified(&mut *tx, account.user.id, &account.user.email).await?;
+    let squatted = !account.user.email_verified;
+    if remove_passkeys || squatted {
+        let removed = sqlx::query!("delete from passkeys where user_id = $1", account.user.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if removed > 0 {
+            let detail = format!("{removed} removed by a password reset");
+            Event::new(AuditEvent::PasskeyRemoved).on(&account.user).detail(&detail).record(&mut *tx).await?;
+        }
+    }
+    if squatted {
+        sqlx::query!("delete from mfa_secrets where user_id = $1", account.user.id).execute(&mut *tx).await?;
+        sqlx::query!("delete from mfa_recovery_codes where user_id = $1", account.user.id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let changed = Changed { user: &account.user, by: None, device, session: None };
     lifecycle::record(&mut tx, &state.mailer, Change::PasswordReset, changed).await?;
     tx.commit().await?;

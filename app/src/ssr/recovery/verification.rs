@@ -19,7 +19,7 @@ use crate::ssr::guard::address::Device;
 use crate::ssr::guard::audit::Event;
 use crate::ssr::guard::throttle::{Scope, Slot, ThrottleKey};
 use crate::ssr::identity::lifecycle::{self, Change, Changed, Notice};
-use crate::ssr::identity::reauth::check_password;
+use crate::ssr::identity::reauth::check_proof;
 use crate::ssr::identity::users::{self, Account};
 use crate::ssr::session::caller::AuthUser;
 use crate::ssr::state::AppState;
@@ -135,7 +135,7 @@ pub async fn change(
     request: EmailChangeRequest,
     address: IpAddr,
 ) -> Result<()> {
-    let (password, new_email) = request.read()?;
+    let (proof, new_email) = request.read()?;
     let user = caller.user.clone();
     if let Some(message) = crate::validation::email_error(&new_email) {
         return Err(AppError::invalid_field("newEmail", message));
@@ -146,7 +146,7 @@ pub async fn change(
     }
     // The stamp the password is checked under: the link is issued only while it holds.
     let stamp = users::find(&state.pool, user.id).await?.stamp;
-    check_password(state, caller, &password, "password", address).await?;
+    check_proof(state, caller, &proof, "password", address).await?;
     // Counted once the password is right: a stolen session alone cannot use up the owner's quota.
     let key = ThrottleKey::account(user.id);
     if let Slot::Refused { retry_after } =

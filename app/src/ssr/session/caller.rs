@@ -88,19 +88,22 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
         return Err(AppError::token_invalid());
     }
     let claims = state.tokens.verify(token)?;
-    let Some((account, live)) = users::find_session(&state.pool, claims.sub, claims.sid).await? else {
+    let Some((account, session)) = users::find_session(&state.pool, claims.sub, claims.sid).await? else {
         tracing::debug!(user = %claims.sub, "token for a user that no longer exists");
         return Err(AppError::token_invalid());
     };
     if account.disabled {
         return Err(AppError::account_disabled_token());
     }
-    if !live || account.token_version != claims.ver {
+    if !session.live || account.token_version != claims.ver {
         return Err(AppError::session_ended());
     }
+    // An admin's session must have been opened with a second factor (a TOTP code, or a passkey)
+    // that the account still has: turning the last one off takes the admin powers at once.
+    let factors_left = account.user.mfa_enabled || account.user.passkeys > 0;
     let must_set_up_mfa = state.mfa.require_for_admins
         && account.user.roles.contains(&crate::roles::Role::Admin)
-        && !account.user.mfa_enabled;
+        && !(session.second_factor && factors_left);
     Ok(AuthUser { user: account.user, token: claims, must_set_up_mfa })
 }
 

@@ -104,14 +104,39 @@ fn sha256(token: &str) -> Vec<u8> {
 /// `Unauthorized` when a credential changed since it was checked, or the account was disabled;
 /// `Internal` when the database fails or a token cannot be signed.
 pub async fn start(state: &AppState, account: Account, remember: bool, device: &Device) -> Result<Session> {
+    open(state, account, remember, device, false).await
+}
+
+/// [`start`] for a sign-in that proved a second factor (a TOTP code after the password, or a
+/// passkey): what `REQUIRE_2FA_FOR_ADMINS` asks of an admin's session.
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_with_second_factor(
+    state: &AppState,
+    account: Account,
+    remember: bool,
+    device: &Device,
+) -> Result<Session> {
+    open(state, account, remember, device, true).await
+}
+
+async fn open(
+    state: &AppState,
+    account: Account,
+    remember: bool,
+    device: &Device,
+    second_factor: bool,
+) -> Result<Session> {
     let settings = state.sessions;
     let seed: [u8; SEED_BYTES] = rand::random();
     let mut tx = state.pool.begin().await?;
     let row = sqlx::query!(
         r#"
-        insert into sessions (user_id, expires_at, max_expires_at, remember, user_agent, address, refresh_seed)
+        insert into sessions (user_id, expires_at, max_expires_at, remember, user_agent, address, refresh_seed,
+                              second_factor)
         select id, now() + make_interval(secs => least($2::float8, $3::float8)),
-               now() + make_interval(secs => $3::float8), $4, $5, $6, $7
+               now() + make_interval(secs => $3::float8), $4, $5, $6, $7, $9
         from users where id = $1 and security_stamp = $8 and disabled_at is null
         returning id, extract(epoch from expires_at - now())::float8 as "lives_for!"
         "#,
@@ -123,6 +148,7 @@ pub async fn start(state: &AppState, account: Account, remember: bool, device: &
         device.address as Option<IpAddr>,
         &seed[..],
         account.stamp,
+        second_factor,
     )
     .fetch_optional(&mut *tx)
     .await?

@@ -75,8 +75,10 @@ pub async fn sign_in(state: &AppState, request: SigninRequest, device: &Device) 
         audit::count_signin("invalid_input");
         return Err(fields.into());
     }
-    let checked = match &credentials {
-        Some(found) => state.hasher.verify(password.to_owned(), found.password_hash.clone()).await,
+    // An unknown account, or one without a password (created with a passkey), costs the same
+    // bcrypt work as a wrong password, and is refused the same way.
+    let checked = match credentials.as_ref().and_then(|found| found.password_hash.clone()) {
+        Some(hash) => state.hasher.verify(password.to_owned(), hash).await,
         None => state.hasher.verify_dummy(password.to_owned()).await.map(|()| false),
     };
     let matches = match checked {
