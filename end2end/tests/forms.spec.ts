@@ -55,7 +55,7 @@ test('a wrong password is refused in the alert, with the button busy while it wa
     await new Promise((resolve) => setTimeout(resolve, 400));
     await route.continue();
   });
-  const button = page.getByRole('button', { name: 'Sign in' });
+  const button = page.getByRole('button', { name: 'Sign in', exact: true });
   await button.click();
   const busy = page.getByRole('button', { name: 'Signing in…' });
   await expect(busy).toBeDisabled();
@@ -71,6 +71,6 @@ test('an unknown account gets the very same refusal', async ({ page }) => {
   await open(page, '/signin');
   await page.getByLabel('Username', { exact: true }).fill(unique('ghost'));
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Wrong' })).toHaveText('Wrong username or password.');
 });

@@ -4,7 +4,7 @@
 // if there were any. Chromium also logs every 4xx/5xx response as "Failed to load resource"; those
 // are expected (a wrong password is a 401) and are the only console errors ignored.
 import { createHmac } from 'node:crypto';
-import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type CDPSession, type Page } from '@playwright/test';
 
 export { expect };
 
@@ -65,7 +65,7 @@ export async function signIn(page: Page, username: string, password = PASSWORD) 
   await open(page, '/signin');
   await page.getByLabel('Username', { exact: true }).fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('nav-username')).toHaveText(username);
 }
 
@@ -119,3 +119,61 @@ export function totp(secret: string, offset = 0): string {
   const binary = digest.readUInt32BE(start) & 0x7fffffff;
   return String(binary % 1_000_000).padStart(6, '0');
 }
+
+export type Authenticator = { cdp: CDPSession; id: string };
+
+/**
+ * Plugs an authenticator into `page`'s browser: the device's own (a fingerprint reader that says
+ * yes; Chromium has at most one) or, with `transport: 'usb'`, a security key.
+ *
+ * With a virtual authenticator, Chromium answers the username field's autofill request (conditional
+ * mediation) at once, as if the person had picked the passkey there: visiting Sign in signs in. So
+ * unless `autofill`, the page is told this browser has no passkey autofill, and only the button asks.
+ */
+export async function plugIn(
+  page: Page,
+  { verified = true, autofill = false, transport = 'internal' as 'internal' | 'usb' } = {},
+): Promise<Authenticator> {
+  if (!autofill) {
+    await page.addInitScript(() => {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+  }
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport,
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: verified,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, id: authenticatorId };
+}
+
+/** Whether `authenticator` answers by itself (a person touching it) or stays silent. */
+export async function touches(authenticator: Authenticator, enabled: boolean) {
+  await authenticator.cdp.send('WebAuthn.setAutomaticPresenceSimulation', {
+    authenticatorId: authenticator.id,
+    enabled,
+  });
+}
+
+/**
+ * With two authenticators plugged in, a person picks which one answers. Adding a second passkey
+ * asks the first device (to confirm), then the second (to create): `from` answers until the
+ * server has accepted the confirmation, `to` from then on.
+ */
+export async function confirmWithThenCreateOn(page: Page, from: Authenticator, to: Authenticator) {
+  await touches(from, true);
+  await touches(to, false);
+  await page.route('**/api/fn/passkey-register-start', async (route) => {
+    await touches(from, false);
+    await touches(to, true);
+    await route.continue();
+  });
+}
+

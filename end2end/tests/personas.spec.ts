@@ -23,7 +23,9 @@ async function fillSignUp(page: import('@playwright/test').Page, username: strin
 
 test('a visitor signs up as a user, without any role choice', async ({ page }) => {
   await open(page, '/signup');
-  await expect(page.getByRole('checkbox')).toHaveCount(0);
+  // No role to choose (the only checkbox is "Use a passkey instead of a password").
+  await expect(page.getByRole('group', { name: 'Roles' })).toHaveCount(0);
+  await expect(page.getByRole('checkbox', { name: 'Admin' })).toHaveCount(0);
   await fillSignUp(page, adam);
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page).toHaveURL(/\/signin\?username=/);

@@ -30,7 +30,7 @@ test('forgot password: mail, new password, old one refused, other sessions ended
   // The old password is refused, the new one works, and the other browser was signed out.
   await page.getByLabel('Username', { exact: true }).fill(name);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Wrong username or password' })).toBeVisible();
   await signIn(page, name, 'a-fresh-start-2026');
   await open(other, '/user');

@@ -2,7 +2,21 @@
 // scheme. Written to test-results/screenshots, or to SCREENSHOT_DIR (the README's pictures:
 // SCREENSHOT_DIR=../docs/screenshots).
 import path from 'node:path';
-import { ADMIN, PASSWORD, createUser, expect, linkIn, mailsTo, open, signIn, test, totp, unique } from './helpers';
+import {
+  ADMIN,
+  PASSWORD,
+  confirmWithThenCreateOn,
+  createUser,
+  expect,
+  linkIn,
+  mailsTo,
+  open,
+  plugIn,
+  signIn,
+  test,
+  totp,
+  unique,
+} from './helpers';
 
 const dir = process.env.SCREENSHOT_DIR ?? 'test-results/screenshots';
 const SIZES = [
@@ -76,7 +90,7 @@ for (const size of SIZES) {
     await open(page, '/signin');
     await page.getByLabel('Username', { exact: true }).fill(name);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByLabel('Code')).toBeVisible();
     await shot('signin-second-factor');
 
@@ -90,6 +104,49 @@ for (const size of SIZES) {
       await expect(page.getByTestId(testid)).toBeVisible();
       await shot(shotName);
     }
+  });
+}
+
+for (const size of SIZES) {
+  test(`passkey screenshots at ${size.name} width`, async ({ page, request }) => {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    const shot = async (name: string) => {
+      await page.screenshot({ path: path.join(dir, `${name}-${size.name}.png`), fullPage: true });
+    };
+    const laptop = await plugIn(page);
+    // Sign up with a passkey: the password field gives way.
+    await open(page, '/signup');
+    await page.getByLabel('Use a passkey instead of a password').check();
+    await expect(page.getByLabel('Password', { exact: true })).toBeHidden();
+    await shot('signup-passkey');
+    // An account with passkeys only: Security offers to set a password, confirmed with the passkey.
+    const pat = unique('pat');
+    await page.getByLabel('Name', { exact: true }).fill('Pat Keys');
+    await page.getByLabel('Username', { exact: true }).fill(pat);
+    await page.getByLabel('Email', { exact: true }).fill(`${pat}@example.com`);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await expect(page.getByRole('heading', { name: 'Set a password' })).toBeVisible();
+    await expect(page.getByTestId('passkey-row')).toHaveCount(1);
+    await shot('passkeys-only');
+    // Two passkeys, one being renamed.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+    const name = unique('sam');
+    await createUser(request, name);
+    await signIn(page, name);
+    await open(page, '/account/security');
+    for (const label of ['Work laptop', 'Phone']) {
+      await page.getByLabel('Name (optional)').fill(label);
+      // The first is confirmed with the password, the second with the first passkey.
+      const password = page.locator('#field-add-passkey-password');
+      if (await password.count()) await password.fill(PASSWORD);
+      await page.getByRole('button', { name: 'Add a passkey' }).click();
+      await expect(page.getByTestId('passkey-name').filter({ hasText: label })).toBeVisible();
+      // A second passkey needs a second device (a security key): this one holds one already.
+      if (label === 'Work laptop') await confirmWithThenCreateOn(page, laptop, await plugIn(page, { transport: 'usb' }));
+    }
+    await page.getByRole('button', { name: 'Rename Phone' }).click();
+    await expect(page.locator('#field-passkey-name')).toHaveValue('Phone');
+    await shot('passkeys');
   });
 }
 

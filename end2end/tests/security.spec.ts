@@ -19,7 +19,7 @@ test('a concurrent burst of wrong passwords is throttled with a clear message', 
   await open(page, '/signin');
   await page.getByLabel('Username', { exact: true }).fill(name);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Too many' })).toHaveText(
     /Too many failed sign-in attempts\. Try again in 1[45] minutes\./,
   );

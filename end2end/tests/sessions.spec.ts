@@ -13,7 +13,7 @@ test('keep me signed in survives a reload after the access token expired', async
   await page.getByLabel('Username', { exact: true }).fill(name);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Keep me signed in').check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('nav-username')).toHaveText(name);
   const first = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)!), KEY);
   expect(first.refreshExpiresIn).toBe(30 * 86400);
@@ -110,7 +110,7 @@ test('two-factor: set up with a computed code, then sign in with a code and with
   await open(page, '/signin');
   await page.getByLabel('Username', { exact: true }).fill(name);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByLabel('Code').fill(totp(secret, 1));
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page.getByTestId('nav-username')).toHaveText(name);
@@ -121,7 +121,7 @@ test('two-factor: set up with a computed code, then sign in with a code and with
     await open(page, '/signin');
     await page.getByLabel('Username', { exact: true }).fill(name);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByLabel('Code').fill(recovery);
     await page.getByRole('button', { name: 'Verify' }).click();
     if (attempt === 'first') {

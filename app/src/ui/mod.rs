@@ -5,6 +5,7 @@ pub mod form;
 pub mod guard;
 pub mod nav;
 pub mod pages;
+pub mod passkey;
 pub mod routes;
 pub mod session;
 pub mod time;
@@ -19,10 +20,9 @@ use pages::account::AccountLayout;
 use pages::home::Home;
 use pages::not_found::NotFound;
 use pages::signin::SignIn;
-use pages::signup::SignUp;
 use routes::{
     AccountPage, AdminBoard, DangerPage, DevicesPage, ForgotPasswordPage, ManagementBoard, ResetPasswordPage,
-    SecurityPage, UserBoard, VerifyEmailPage,
+    SecurityPage, SignUpPage, UserBoard, VerifyEmailPage,
 };
 
 /// The HTML document the server renders around the app.
@@ -144,9 +144,9 @@ pub fn App() -> impl IntoView {
                 <NoticeBar/>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home/>
-                    <Route path=path!("/signup") view=SignUp/>
                     <Route path=path!("/signin") view=SignIn/>
                     // The pages below load their code when first visited (see routes.rs).
+                    <Route path=path!("/signup") view={Lazy::<SignUpPage>::new()}/>
                     <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordPage>::new()}/>
                     <Route path=path!("/reset-password") view={Lazy::<ResetPasswordPage>::new()}/>
                     <Route path=path!("/verify-email") view={Lazy::<VerifyEmailPage>::new()}/>

@@ -35,7 +35,7 @@ pub fn NavBar() -> impl IntoView {
                     AuthState::SignedOut => view! {
                         <ul class="nav-links">
                             <li><A href="/signin">"Sign in"</A></li>
-                            <li><A href="/signup" attr:class="button-link">"Sign up"</A></li>
+                            <li><A href="/signup" attr:class="button-link" on:pointerenter=|_| prefetch("/signup") on:focus=|_| prefetch("/signup")>"Sign up"</A></li>
                         </ul>
                     }.into_any(),
                     AuthState::SignedIn(current) => {

@@ -1,5 +1,5 @@
-//! The pages whose code the first load does not carry. Home, Sign in and Sign up are in the main
-//! client; the boards, each account page (Account, Security, Devices, Danger zone), the Admin tools,
+//! The pages whose code the first load does not carry. Home and Sign in are in the main client;
+//! Sign up (with its passkey and role choices), the boards, each account page (Account, Security, Devices, Danger zone), the Admin tools,
 //! password recovery and email verification are loaded the first time they are visited.
 //!
 //! Every page here is a [`LazyRoute`] whose view comes from a function marked `#[lazy]` in a split
@@ -17,6 +17,7 @@ use super::pages::account::{AccountOverview, DangerZone, Devices, SecuritySettin
 use super::pages::admin::AdminTools;
 use super::pages::board::{BoardData, BoardPage};
 use super::pages::recovery::{ForgotPassword, ResetPassword};
+use super::pages::signup::SignUp;
 use super::pages::verify_email::VerifyEmail;
 use crate::roles::Board;
 
@@ -193,6 +194,29 @@ impl LazyRoute for DangerPage {
     }
 }
 
+/// `/signup`.
+pub struct SignUpPage;
+
+#[cfg_attr(any(feature = "ssr", feature = "split"), leptos::lazy)]
+async fn sign_up_page() -> AnyView {
+    view! { <SignUp/> }.into_any()
+}
+
+impl LazyRoute for SignUpPage {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_: Self) -> AnyView {
+        sign_up_page().await
+    }
+
+    #[cfg(all(feature = "split", not(feature = "ssr")))]
+    async fn preload() {
+        __preload_sign_up_page().await
+    }
+}
+
 /// `/forgot-password`.
 pub struct ForgotPasswordPage;
 
@@ -277,6 +301,7 @@ pub fn prefetch(path: &str) {
             "/account/devices" => spawn_local(DevicesPage::preload()),
             "/account/danger" => spawn_local(DangerPage::preload()),
             "/forgot-password" => spawn_local(ForgotPasswordPage::preload()),
+            "/signup" => spawn_local(SignUpPage::preload()),
             _ => {}
         }
     }

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::roles::Board;
+use crate::ui::routes::prefetch;
 use crate::ui::session::{AuthState, use_session};
 
 /// The home page.
@@ -36,7 +37,7 @@ pub fn Home() -> impl IntoView {
                 }
                 _ => view! {
                     <p class="actions">
-                        <A href="/signup" attr:class="button-link primary">"Create an account"</A>
+                        <A href="/signup" attr:class="button-link primary" on:pointerenter=|_| prefetch("/signup") on:focus=|_| prefetch("/signup")>"Create an account"</A>
                         <A href="/signin" attr:class="button-link">"Sign in"</A>
                     </p>
                 }.into_any(),

@@ -53,9 +53,15 @@ pub fn ResetPassword() -> impl IntoView {
     let form = Form::new();
     let new = form.input("newPassword", password_error);
     let confirm = form.input("confirmPassword", move |value| confirmation_error(value, &new.watch()));
-    let reset = Action::new_local(|request: &(String, String)| {
-        let (token, password) = request.clone();
-        api::reset_password(PasswordResetRequest { token: token.into(), new_password: password.into() })
+    // A lost device, or a passkey someone else added: the reset can take every passkey away too.
+    let remove_passkeys = RwSignal::new(false);
+    let reset = Action::new_local(|request: &(String, String, bool)| {
+        let (token, password, remove) = request.clone();
+        api::reset_password(PasswordResetRequest {
+            token: token.into(),
+            new_password: password.into(),
+            remove_passkeys: remove.into(),
+        })
     });
     form.follow(reset, move |()| {
         session.sign_out(None);
@@ -63,7 +69,7 @@ pub fn ResetPassword() -> impl IntoView {
         navigate("/signin", Default::default());
     });
     // Only the new password travels; the confirmation never leaves the page.
-    let request = move || (token(), new.get());
+    let request = move || (token(), new.get(), remove_passkeys.get_untracked());
     view! {
         <Title text="Choose a new password · Rust Auth"/>
         <section class="panel narrow">
@@ -74,6 +80,12 @@ pub fn ResetPassword() -> impl IntoView {
                     hint="At least 8 characters, not a common password, not your username or email."/>
                 <TextField label="Confirm new password" input=confirm form=form kind="password"
                     autocomplete="new-password"/>
+                <label class="checkbox" for="remove-passkeys">
+                    <input type="checkbox" id="remove-passkeys" name="removePasskeys"
+                        prop:checked=move || remove_passkeys.get()
+                        on:change=move |ev| remove_passkeys.set(event_target_checked(&ev))/>
+                    "Also remove every passkey (a lost device, or one you did not add)"
+                </label>
             </ActionForm>
             <p class="aside">"Link expired? " <A href="/forgot-password">"Ask for a new one"</A></p>
         </section>

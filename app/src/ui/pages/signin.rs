@@ -1,10 +1,13 @@
 //! `/signin`: username (or email), password and "keep me signed in"; then, for an account with
-//! two-factor sign-in, the code from the authenticator (or a recovery code).
+//! two-factor sign-in, the code from the authenticator (or a recovery code). Or a passkey: the
+//! "Sign in with a passkey" button, or the username field's autofill where the browser offers
+//! passkeys there (no username typed either way, and no second step: a passkey is two factors).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use server_fn::ServerFn;
 
 use super::verify_email::ResendVerification;
 use crate::api;
@@ -12,6 +15,7 @@ use crate::error::AppError;
 use crate::model::{Session, SigninOutcome};
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::guard::safe_next;
+use crate::ui::passkey;
 use crate::ui::routes::prefetch;
 use crate::ui::session::use_session;
 use crate::validation::{login_error, signin_password_error};
@@ -44,6 +48,49 @@ pub fn SignIn() -> impl IntoView {
     });
     let not_verified = move || matches!(sign_in.value().get(), Some(Err(AppError::EmailNotVerified)));
 
+    // A passkey: `autofill` when the username field's suggestions offered it, else the button.
+    // Plain signals rather than an `Action`: each action type costs the first download its own
+    // copy of the reactive machinery, and this page is in it.
+    let passkey_busy = RwSignal::new(false);
+    let passkey_error = RwSignal::new(None::<String>);
+    let after_passkey = Callback::new(signed_in.clone());
+    let with_passkey = move |autofill: bool| {
+        if !autofill {
+            passkey_busy.set(true);
+            passkey_error.set(None);
+        }
+        leptos::task::spawn_local(async move {
+            let answer = passkey::ceremony::<Session>(
+                <api::PasskeySigninStart as ServerFn>::PATH,
+                "{}",
+                <api::PasskeySigninFinish as ServerFn>::PATH,
+                passkey::Ask::Get { autofill },
+                remember.get_untracked(),
+            )
+            .await;
+            if !autofill {
+                passkey_busy.set(false);
+            }
+            match answer {
+                Ok(Some(current)) => after_passkey.run(current),
+                Ok(None) => {} // cancelled: the button took over from the autofill
+                Err(err) => passkey_error.set(Some(err.to_string())),
+            }
+        });
+    };
+    // Where the browser offers passkeys in the username field's autofill, ask at once: the
+    // request waits, quietly, until a passkey is picked there (or the button cancels it).
+    let passkeys_here = RwSignal::new(false);
+    Effect::new(move |_| {
+        passkeys_here.set(passkey::supported());
+        leptos::task::spawn_local(async move {
+            if passkey::autofill_supported().await {
+                with_passkey(true);
+            }
+        });
+    });
+    on_cleanup(passkey::cancel);
+
     view! {
         <Title text="Sign in · Rust Auth"/>
         <section class="panel narrow">
@@ -54,7 +101,7 @@ pub fn SignIn() -> impl IntoView {
                     <ActionForm form=form action=sign_in
                         request=move || (username.get(), password.get(), remember.get_untracked())
                         label="Sign in" busy_label="Signing in…">
-                        <TextField label="Username" input=username form=form autocomplete="username"
+                        <TextField label="Username" input=username form=form autocomplete="username webauthn"
                             hint="Your username or your email address."/>
                         <TextField label="Password" input=password form=form kind="password"
                             autocomplete="current-password"/>
@@ -66,6 +113,17 @@ pub fn SignIn() -> impl IntoView {
                         </label>
                     </ActionForm>
                     <p class="aside"><A href="/forgot-password" on:pointerenter=|_| prefetch("/forgot-password") on:focus=|_| prefetch("/forgot-password")>"Forgot password?"</A></p>
+                    // `hidden` rather than `<Show>`: this page is in the first download, and each
+                    // `<Show>` compiles its own copy of the view machinery.
+                    <div class="passkey-signin" hidden=move || !passkeys_here.get()>
+                        <p class="divider"><span>"or"</span></p>
+                        <button type="button" class="secondary wide"
+                            disabled=move || passkey_busy.get()
+                            on:click=move |_| with_passkey(false)>
+                            "Sign in with a passkey"
+                        </button>
+                        {move || passkey_error.get().map(|text| view! { <p class="alert" role="alert">{text}</p> })}
+                    </div>
                     <Show when=not_verified>
                         <ResendVerification/>
                     </Show>
@@ -73,7 +131,7 @@ pub fn SignIn() -> impl IntoView {
             >
                 <SecondFactor challenge=challenge on_success=signed_in.clone()/>
             </Show>
-            <p class="aside">"New here? " <A href="/signup">"Create an account"</A></p>
+            <p class="aside">"New here? " <A href="/signup" on:pointerenter=|_| prefetch("/signup") on:focus=|_| prefetch("/signup")>"Create an account"</A></p>
         </section>
     }
 }

@@ -2,12 +2,13 @@
 
 use leptos::prelude::*;
 
+use super::confirm::{Confirm, ConfirmField, password_input, proof};
 use crate::api;
 use crate::model::PublicUser;
 use crate::requests::{PasswordRequest, ProfileRequest};
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::session::use_session;
-use crate::validation::{name_error, signin_password_error};
+use crate::validation::name_error;
 
 /// Edits the display name.
 #[component]
@@ -31,14 +32,19 @@ pub fn EditName(user: PublicUser) -> impl IntoView {
     }
 }
 
-/// Deletes the account for good, after the password.
+/// Deletes the account for good, after the password (or a passkey).
 #[component]
 pub fn DeleteAccount() -> impl IntoView {
     let session = use_session();
     let form = Form::new();
-    let password = form.input("password", signin_password_error);
-    let delete = Action::new_local(|password: &String| {
-        api::delete_account(PasswordRequest { password: password.clone().into() })
+    let confirm = Confirm::for_account();
+    let password = password_input(&form, "password", confirm);
+    let delete = Action::new_local(move |password: &String| {
+        let password = password.clone();
+        async move {
+            let (password, passkey) = proof(confirm, password).await?;
+            api::delete_account(PasswordRequest { password, passkey }).await
+        }
     });
     form.follow(delete, move |()| {
         session.sign_out(None);
@@ -50,8 +56,8 @@ pub fn DeleteAccount() -> impl IntoView {
             <p>"This deletes your account and signs you out everywhere. It cannot be undone."</p>
             <ActionForm form=form action=delete request=move || password.get() labelled_by="delete-account"
                 label="Delete my account" busy_label="Deleting…" class="danger">
-                <TextField label="Password to confirm" input=password form=form kind="password"
-                    autocomplete="current-password" id="delete-password"/>
+                <ConfirmField input=password form=form confirm=confirm label="Password to confirm"
+                    id="delete-password"/>
             </ActionForm>
         </section>
     }

@@ -3,11 +3,12 @@
 
 use leptos::prelude::*;
 
+use super::confirm::{Confirm, ConfirmField, password_input, proof};
 use crate::api;
 use crate::requests::{EmailChangeRequest, Field};
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::session::use_session;
-use crate::validation::{email_error, signin_password_error};
+use crate::validation::email_error;
 
 /// "Verified", or "Not verified yet" with a button that mails the link again.
 #[component]
@@ -44,12 +45,14 @@ pub fn ChangeEmail() -> impl IntoView {
     let session = use_session();
     let form = Form::new();
     let new_email = form.input("newEmail", email_error);
-    let password = form.input("password", signin_password_error);
-    let change = Action::new_local(|(email, password): &(String, String)| {
-        api::change_email(EmailChangeRequest {
-            password: password.clone().into(),
-            new_email: email.clone().into(),
-        })
+    let confirm = Confirm::for_account();
+    let password = password_input(&form, "password", confirm);
+    let change = Action::new_local(move |(email, password): &(String, String)| {
+        let (email, password) = (email.clone(), password.clone());
+        async move {
+            let (password, passkey) = proof(confirm, password).await?;
+            api::change_email(EmailChangeRequest { password, passkey, new_email: email.into() }).await
+        }
     });
     form.follow(change, move |()| {
         session.inform("Check your new address: the change applies once you follow the link we sent there.");
@@ -61,8 +64,7 @@ pub fn ChangeEmail() -> impl IntoView {
         <ActionForm form=form action=change request=move || (new_email.get(), password.get())
             labelled_by="change-email" label="Change email" busy_label="Sending the link…">
             <TextField label="New email" input=new_email form=form kind="email" autocomplete="email"/>
-            <TextField label="Password" input=password form=form kind="password" autocomplete="current-password"
-                hint="Your current password, to prove it is you."/>
+            <ConfirmField input=password form=form confirm=confirm id="password"/>
         </ActionForm>
     }
 }

@@ -1,7 +1,7 @@
 //! `/account/…`: the signed-in user's account, arranged the way GitHub and Google arrange theirs, in
 //! four pages reached by a sub-navigation:
 //! - Account (`/account`): who you are, your name and your email address;
-//! - Security (`/account/security`): your password and two-factor sign-in;
+//! - Security (`/account/security`): your password, your passkeys and two-factor sign-in;
 //! - Devices (`/account/devices`): where you are signed in; sign out one device, the others, or
 //!   everywhere;
 //! - Danger zone (`/account/danger`): deleting the account.
@@ -9,9 +9,11 @@
 //! The layout (heading and sub-navigation) is in the main client; each page's code is loaded when it
 //! is first opened (see `routes.rs`). `/profile`, the old way in, leads to `/account`.
 
+pub mod confirm;
 pub mod devices;
 pub mod edit;
 pub mod email;
+pub mod passkeys;
 pub mod password;
 pub mod two_factor;
 
@@ -22,6 +24,7 @@ use leptos_router::components::{A, Outlet};
 use self::devices::{SessionList, SignOutEverywhere};
 use self::edit::{DeleteAccount, EditName};
 use self::email::{ChangeEmail, EmailStatus};
+use self::passkeys::Passkeys;
 use self::password::ChangePassword;
 use self::two_factor::TwoFactor;
 use crate::model::PublicUser;
@@ -83,7 +86,7 @@ pub fn AccountOverview() -> impl IntoView {
     }
 }
 
-/// `/account/security`: the password and two-factor sign-in (passkeys will join them).
+/// `/account/security`: the password, passkeys and two-factor sign-in.
 #[component]
 pub fn SecuritySettings() -> impl IntoView {
     let user = current_user();
@@ -91,6 +94,7 @@ pub fn SecuritySettings() -> impl IntoView {
         <Title text="Security · Rust Auth"/>
         {move || user.get().map(|user| view! {
             <ChangePassword/>
+            <Passkeys/>
             <TwoFactor enabled=user.mfa_enabled/>
         })}
     }

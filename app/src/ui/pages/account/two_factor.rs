@@ -3,20 +3,22 @@
 
 use leptos::prelude::*;
 
+use super::confirm::{Confirm, ConfirmField, password_input, proof};
 use crate::api;
+use crate::error::AppError;
 use crate::model::MfaSetup;
 use crate::requests::PasswordCodeRequest;
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::session::use_session;
-use crate::validation::signin_password_error;
 
 fn code_error(value: &str) -> Option<String> {
     value.trim().is_empty().then(|| "Enter the code your authenticator app shows.".to_owned())
 }
 
-/// What every change of the second factor sends: the password and a code.
-fn confirm((password, code): &(String, String)) -> PasswordCodeRequest {
-    PasswordCodeRequest { password: password.clone().into(), code: code.clone().into() }
+/// What every change of the second factor sends: the password (or a passkey) and a code.
+async fn confirm(how: Confirm, (password, code): (String, String)) -> Result<PasswordCodeRequest, AppError> {
+    let (password, passkey) = proof(how, password).await?;
+    Ok(PasswordCodeRequest { password, passkey, code: code.into() })
 }
 
 /// Two-factor sign-in: its state, and what can be done about it.
@@ -63,9 +65,14 @@ fn SetUp(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
 #[component]
 fn Enable(setup: MfaSetup, codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
     let form = Form::new();
-    let password = form.input("password", signin_password_error);
+    // Turning it on adds a second factor: confirmed with one the account has (a passkey), if any.
+    let how = Confirm::for_factors();
+    let password = password_input(&form, "password", how);
     let code = form.input("code", code_error);
-    let enable = Action::new_local(|request: &(String, String)| api::mfa_enable(confirm(request)));
+    let enable = Action::new_local(move |request: &(String, String)| {
+        let request = request.clone();
+        async move { api::mfa_enable(confirm(how, request).await?).await }
+    });
     // The stored user learns about two-factor sign-in once the codes are put away (updating it
     // rebuilds the page, which would hide them).
     form.follow(enable, move |issued| codes.set(Some(issued)));
@@ -80,8 +87,7 @@ fn Enable(setup: MfaSetup, codes: RwSignal<Option<Vec<String>>>) -> impl IntoVie
            "out every other device."</p>
         <ActionForm form=form action=enable request=move || (password.get(), code.get()) labelled_by="two-factor"
             label="Turn on" busy_label="Checking…">
-            <TextField label="Password" input=password form=form kind="password" autocomplete="current-password"
-                id="mfa-enable-password"/>
+            <ConfirmField input=password form=form confirm=how id="mfa-enable-password"/>
             <TextField label="Code from the app" input=code form=form autocomplete="one-time-code"/>
         </ActionForm>
     }
@@ -112,9 +118,13 @@ fn RecoveryCodes(codes: Vec<String>, shown: RwSignal<Option<Vec<String>>>) -> im
 fn TurnOff() -> impl IntoView {
     let session = use_session();
     let form = Form::new();
-    let password = form.input("password", signin_password_error);
+    let how = Confirm::for_account();
+    let password = password_input(&form, "password", how);
     let code = form.input("code", code_error);
-    let disable = Action::new_local(|request: &(String, String)| api::mfa_disable(confirm(request)));
+    let disable = Action::new_local(move |request: &(String, String)| {
+        let request = request.clone();
+        async move { api::mfa_disable(confirm(how, request).await?).await }
+    });
     form.follow(disable, move |()| {
         if let Some(mut user) = untrack(|| session.user()) {
             user.mfa_enabled = false;
@@ -127,8 +137,7 @@ fn TurnOff() -> impl IntoView {
         <ActionForm form=form action=disable request=move || (password.get(), code.get()) labelled_by="two-factor"
             label="Turn off two-factor sign-in" busy_label="Turning off…" class="danger">
             <p class="hint">"Turning it off signs out every other device."</p>
-            <TextField label="Password" input=password form=form kind="password" autocomplete="current-password"
-                id="mfa-password"/>
+            <ConfirmField input=password form=form confirm=how id="mfa-password"/>
             <TextField label="Code or recovery code" input=code form=form autocomplete="one-time-code" id="mfa-code"/>
         </ActionForm>
     }
@@ -138,9 +147,13 @@ fn TurnOff() -> impl IntoView {
 #[component]
 fn NewCodes(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
     let form = Form::new();
-    let password = form.input("password", signin_password_error);
+    let how = Confirm::for_account();
+    let password = password_input(&form, "password", how);
     let code = form.input("code", code_error);
-    let renew = Action::new_local(|request: &(String, String)| api::mfa_recovery_codes(confirm(request)));
+    let renew = Action::new_local(move |request: &(String, String)| {
+        let request = request.clone();
+        async move { api::mfa_recovery_codes(confirm(how, request).await?).await }
+    });
     form.follow(renew, move |issued| codes.set(Some(issued)));
     view! {
         <h3 id="new-recovery-codes">"New recovery codes"</h3>
@@ -148,8 +161,7 @@ fn NewCodes(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
            "ones stop working, and every other device is signed out."</p>
         <ActionForm form=form action=renew request=move || (password.get(), code.get())
             labelled_by="new-recovery-codes" label="New recovery codes" busy_label="Making codes…">
-            <TextField label="Password" input=password form=form kind="password" autocomplete="current-password"
-                id="codes-password"/>
+            <ConfirmField input=password form=form confirm=how id="codes-password"/>
             <TextField label="Code or recovery code" input=code form=form autocomplete="one-time-code"
                 id="codes-code"/>
         </ActionForm>
