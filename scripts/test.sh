@@ -47,7 +47,10 @@ DATABASE_URL=$(fresh_database app_e2e)
 export E2E_PORT="${E2E_PORT:-3400}"
 export LEPTOS_SITE_ADDR="127.0.0.1:$E2E_PORT"
 export LEPTOS_RELOAD_PORT=$((E2E_PORT + 1))
-export BASE_URL="http://$LEPTOS_SITE_ADDR"
+# The browser opens the app as http://localhost:PORT, not 127.0.0.1: WebAuthn refuses IP-address
+# origins, and the passkey suite uses the same origin as every other test. (The app's public URL,
+# mail links and passkey origin default to that too.)
+export BASE_URL="http://localhost:$E2E_PORT"
 JWT_SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
 export JWT_SECRET
 export BCRYPT_COST="${E2E_BCRYPT_COST:-6}" # fast enough for many sign-ins, same code path as 12

@@ -28,6 +28,7 @@ SIGNIN_CONNECTIONS = 16
 BCRYPT_COST = 8  # the tutorial's cost, for both servers
 OURS_PORT, PEER_PORT, UNSPLIT_PORT = 3900, 3901, 3902
 CLIENT_RUNS = int(os.environ.get("BENCH_CLIENT_RUNS", "5"))
+LATENCY_RUNS = int(os.environ.get("BENCH_LATENCY_RUNS", "100"))
 PASSWORD = "bench-password-1"
 # wrk with more threads than cores only steals CPU from the server it measures.
 WRK_THREADS = max(1, min(2, CORES))
@@ -234,6 +235,13 @@ def main():
                 assert status == 401, status
         timing = {"wrong_password_ms": median(wrong) * 1000, "unknown_user_ms": median(unknown) * 1000}
 
+        log(f"sign-in latency one at a time: a passkey (options, then the answer) and a password, {LATENCY_RUNS} each")
+        signup(ours, "bench_latency", ["user"])
+        latency = json.loads(subprocess.run(
+            ["cargo", "run", "--quiet", "--release", "-p", "server", "--example", "passkey_signin", "--", ours.base,
+             f"http://localhost:{OURS_PORT}", "bench_latency", PASSWORD, str(LATENCY_RUNS)],
+            cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+
         results = {name: [] for name in ("signin", "user", "admin")}
         signin_cpu = []
         signin_body = {"username": "bench_signin", "password": PASSWORD}
@@ -302,7 +310,7 @@ def main():
     sizes = {build: json.loads((OUT / f"client-size-{build}.json").read_text()) for build in ("split", "unsplit")}
     cpu = {key: median([round_cpu[key] for round_cpu in signin_cpu]) for key in signin_cpu[0]}
     report(results, ceiling, verify_s, verify_busy_s, (pg_tps, pg_p99), memory, startup_s, peer_startup_s, sizes, timing,
-           cpu, client)
+           cpu, client, latency)
 
 
 def client_benchmark(ours, ours_env):
@@ -341,7 +349,8 @@ def pgbench(database, script):
     return tps, latencies[int(len(latencies) * 0.99)] / 1000
 
 
-def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, peer_startup_s, sizes, timing, cpu, client):
+def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, peer_startup_s, sizes, timing, cpu, client,
+           latency):
     pg_tps, pg_p99 = pg
     def figure(load, name, key):
         return median([r[name][key] for r in results[load]])
@@ -420,6 +429,19 @@ def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, pee
         row(f"{profile}: Admin board, its code fetched when idle: “Search” ready after the click",
             s_pre["interactive"], u_ad["interactive"], "ms", f"≤ {lazy_target} ms" if lazy_target else None,
             s_pre["interactive"] <= lazy_target if lazy_target else None, versus="unsplit")
+    def percentile(values, share):
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+    for label, share in (("median", 0.5), ("p90", 0.9)):
+        row(f"sign-in latency, one at a time, {label}: passkey (options + answer) beside password (cost {BCRYPT_COST})",
+            percentile(latency["passkey_ms"], share), percentile(latency["password_ms"], share), "ms",
+            versus="password")
+    baseline = json.loads((ROOT / "scripts" / "bench" / "baseline.json").read_text())
+    for codec, target in (("brotli", 5_000), ("gzip", None)):
+        added = first["split"][codec] - baseline["first_load"][codec]
+        row(f"Sign in page, what passkeys added ({codec}; first load now ÷ before, commit {baseline['commit']})",
+            added / 1000, None, "KB", f"≤ {target / 1000:g} KB" if target else None,
+            added <= target if target else None, ratio=first["split"][codec] / baseline["first_load"][codec])
     spread = abs(timing["wrong_password_ms"] - timing["unknown_user_ms"]) / timing["wrong_password_ms"]
     row("sign-in latency: unknown user vs wrong password", timing["unknown_user_ms"], None, "ms",
         f"within 10% of {timing['wrong_password_ms']:.2f} ms", spread <= 0.10,

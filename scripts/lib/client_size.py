@@ -8,11 +8,23 @@ import os
 import sys
 
 
-def sizes(pkg, name):
+def sizes(pkg, name, served_raw_when_unpacked=False):
     raw = os.path.getsize(os.path.join(pkg, name))
     packed = [os.path.join(pkg, name + ext) for ext in (".gz", ".br")]
-    gz, br = (os.path.getsize(p) if os.path.exists(p) else 0 for p in packed)
+    missing = raw if served_raw_when_unpacked else 0
+    gz, br = (os.path.getsize(p) if os.path.exists(p) else missing for p in packed)
     return raw, gz, br
+
+
+def snippets(pkg):
+    """The JavaScript the wasm-bindgen glue imports (`inline_js` shims, such as the passkey one):
+    loaded with the first page, and served as they are when no compressed copy sits beside them."""
+    found = []
+    for folder, _, files in os.walk(os.path.join(pkg, "snippets")):
+        for name in files:
+            if name.endswith(".js"):
+                found.append(os.path.relpath(os.path.join(folder, name), pkg))
+    return sorted(found)
 
 
 def main():
@@ -22,7 +34,8 @@ def main():
         for key, value in (line.split(":", 1) for line in open(hash_file) if ":" in line)
     )
     first = [f"rust-auth.{hashes['wasm']}.wasm", f"rust-auth.{hashes['js']}.js"]
-    rows = {"first load (wasm + js)": [sum(col) for col in zip(*(sizes(pkg, f) for f in first))]}
+    parts = [sizes(pkg, f) for f in first] + [sizes(pkg, f, served_raw_when_unpacked=True) for f in snippets(pkg)]
+    rows = {"first load (wasm + js)": [sum(col) for col in zip(*parts)]}
     css = sizes(pkg, f"rust-auth.{hashes['css']}.css")
     if "manifest" in hashes:
         manifest = json.load(open(os.path.join(pkg, f"__wasm_split_manifest.{hashes['manifest']}.json")))
