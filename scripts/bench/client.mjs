@@ -110,7 +110,7 @@ async function adminBoard(browser, base, profile, admin, mode) {
   await page.locator('html[data-hydrated]').waitFor();
   await page.getByLabel('Username', { exact: true }).fill(admin.username);
   await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByTestId('nav-username').waitFor();
   await page.goto(`${base}/`);
   await page.locator('html[data-hydrated]').waitFor();
