@@ -452,17 +452,3 @@ pub struct AuditEntry {
     /// How many attempts this entry stands for (throttle refusals are folded into one entry).
     pub count: i32,
 }
-
-/// A password change a client asks for (read from a `PasswordChangeRequest`): the current
-/// password proves it is really you.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PasswordChange {
-    /// The password now.
-    pub current_password: String,
-    /// A passkey asked again instead (an account without a password setting its first one).
-    #[serde(default)]
-    pub passkey: Option<crate::requests::PasskeyProof>,
-    /// The password to set.
-    pub new_password: String,
-}

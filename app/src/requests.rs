@@ -8,7 +8,6 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::model::PasswordChange;
 use crate::roles::{Board, Role};
 use crate::validation::{FieldErrors, SignupForm};
 
@@ -129,6 +128,20 @@ pub struct PasskeyProof {
     /// The browser's answer, as `PublicKeyCredential.toJSON()` gives it.
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub credential: crate::model::RawJson,
+}
+
+/// A password change a client asks for (read from a `PasswordChangeRequest`): the current
+/// password proves it is really you.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordChange {
+    /// The password now.
+    pub current_password: String,
+    /// A passkey asked again instead (an account without a password setting its first one).
+    #[serde(default)]
+    pub passkey: Option<PasskeyProof>,
+    /// The password to set.
+    pub new_password: String,
 }
 
 /// How a change is confirmed: the account's password, or one of its passkeys (accounts created with

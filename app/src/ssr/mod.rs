@@ -1,5 +1,5 @@
 //! Server-only code: database, tokens, hashing, throttling, auditing, and the services both doors
-//! (the REST handlers in `server/src/rest` and the server functions in `crate::api`) call.
+//! (the REST handlers in `server/src/rest` and the server functions of `api/`) call.
 //!
 //! Folders by domain; layers only point down. A module may import modules of its own layer or
 //! lower ones, never a higher one, and no module imports one that imports it back
@@ -12,6 +12,7 @@
 //! │             profile.rs    name, password change, deletion
 //! ├── session/  signin.rs     sign-in, sign-out, sessions
 //! ├── factors/  two_factor.rs TOTP and recovery codes, the second step
+//! │             passkeys.rs   passkeys: sign-in, sign-up, add, rename, remove
 //! ├── recovery/ reset.rs      forgot / reset password
 //! │             verification.rs  verification, change of address
 //! │   (and housekeeping.rs, the purge loop)
@@ -20,6 +21,9 @@
 //! │             refresh.rs    starting and renewing sessions,
 //! ├── identity/ reauth.rs     the password asked again,
 //! │             lifecycle.rs  the one function every credential change passes through
+//! ├── factors/  step_up.rs    which factor a change of factors must be confirmed with,
+//! │             codes.rs      a TOTP or recovery code checked, counted on its own,
+//! │             webauthn.rs   WebAuthn ceremonies: started, stored, finished once
 //! │
 //! ├── state.rs              AppState: holds the low-level parts and the settings below
 //! ├── */settings.rs         each domain's settings (no service imported)

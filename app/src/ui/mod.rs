@@ -6,6 +6,7 @@ pub mod guard;
 pub mod nav;
 pub mod pages;
 pub mod passkey;
+pub mod prefetch;
 pub mod routes;
 pub mod session;
 pub mod time;
@@ -123,6 +124,7 @@ fn hydration_signal() -> Signal<bool> {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    prefetch::register(routes::load_page_code);
     let hydrated = hydration_signal();
     provide_context(Hydrated(hydrated));
     session::provide_session(hydrated);

@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::routes::{prefetch, prefetch_when_idle};
+use super::prefetch::prefetch;
+use super::routes::prefetch_when_idle;
 use super::session::{AuthState, use_session};
 
 /// The site header with the main navigation.

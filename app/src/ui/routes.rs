@@ -24,7 +24,7 @@ use crate::roles::Board;
 // Each page: its route type, holding what `data()` starts loading the moment the route matches (the
 // boards ask the server for their content while their code is still on its way), the function
 // building its view (split off in a split build), and the route's `preload`, which fetches the
-// chunk without showing the page (see [`prefetch`]).
+// chunk without showing the page (see [`load_page_code`]).
 // Written out rather than generated: `#[lazy]` names each chunk after its function and call site.
 
 /// `/user`: the User board.
@@ -288,7 +288,8 @@ impl LazyRoute for VerifyEmailPage {
 
 /// Starts loading a page's code before it is opened (a pointer over its link, or focus on it), so
 /// the click finds it ready. Does nothing for pages in the main client, or in an unsplit build.
-pub fn prefetch(path: &str) {
+/// Pages reach it through `ui::prefetch`, where the app registers it.
+pub fn load_page_code(path: &str) {
     #[cfg(all(feature = "split", not(feature = "ssr")))]
     {
         use leptos::task::spawn_local;
@@ -324,7 +325,7 @@ pub fn prefetch_when_idle(paths: Vec<&'static str>) {
         if saves_data(&window) {
             return;
         }
-        let run = Closure::once_into_js(move || paths.into_iter().for_each(prefetch));
+        let run = Closure::once_into_js(move || paths.into_iter().for_each(load_page_code));
         let callback = run.unchecked_ref::<js_sys::Function>();
         if js_sys::Reflect::has(&window, &"requestIdleCallback".into()).unwrap_or(false) {
             let _ = window.request_idle_callback(callback);

@@ -3,6 +3,7 @@
 //! (`passkeys`: add, sign in, sign up without a password, list, rename, remove) over the WebAuthn
 //! ceremonies kept in PostgreSQL (`webauthn`); what a change of them is confirmed with (`step_up`).
 
+mod codes;
 pub mod passkeys;
 pub mod settings;
 pub mod step_up;

@@ -12,7 +12,7 @@ use crate::ssr::identity::reauth::check_proof;
 use crate::ssr::session::caller::AuthUser;
 use crate::ssr::state::AppState;
 
-use super::two_factor;
+use super::codes;
 
 /// Checks that `caller` proved a factor they hold, for a change of their second factors:
 /// - an account with a passkey: one of its passkeys (the password is not enough);
@@ -43,7 +43,7 @@ pub async fn check(
                     "Enter a code from your authenticator app (or a recovery code) too.",
                 )
             })?;
-            two_factor::confirm_with_code(state, caller, proof, code, device).await
+            codes::confirm_with_code(state, caller, proof, code, device).await
         }
         Proof::Password(_) => check_proof(state, caller, proof, "password", address).await,
     }

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::roles::Board;
-use crate::ui::routes::prefetch;
+use crate::ui::prefetch::prefetch;
 use crate::ui::session::{AuthState, use_session};
 
 /// The home page.

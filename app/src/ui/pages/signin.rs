@@ -16,7 +16,7 @@ use crate::model::{Session, SigninOutcome};
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::guard::safe_next;
 use crate::ui::passkey;
-use crate::ui::routes::prefetch;
+use crate::ui::prefetch::prefetch;
 use crate::ui::session::use_session;
 use crate::validation::{login_error, signin_password_error};
 

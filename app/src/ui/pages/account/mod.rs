@@ -29,7 +29,7 @@ use self::password::ChangePassword;
 use self::two_factor::TwoFactor;
 use crate::model::PublicUser;
 use crate::ui::guard::RequireSignIn;
-use crate::ui::routes::prefetch;
+use crate::ui::prefetch::prefetch;
 use crate::ui::session::use_session;
 
 /// The account pages' paths and names, in the sub-navigation's order.

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::confirm::{Confirm, ConfirmField, password_input, proof};
 use crate::api;
-use crate::model::PasswordChange;
 use crate::requests::Field;
+use crate::requests::PasswordChange;
 use crate::ui::form::{ActionForm, Form, TextField};
 use crate::ui::session::use_session;
 use crate::validation::{confirmation_error, password_error};
