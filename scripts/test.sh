@@ -4,7 +4,9 @@
 #      a real SMTP server each mail test starts (aiosmtpd);
 #   2. the Playwright suite in Chromium, against the real server as it ships: the release build with
 #      the client split by route (cargo-leptos `--release --split`), reading mail from MailDev;
-#   3. schemathesis against the running server, driven by its OpenAPI description.
+#   3. schemathesis against the running server, driven by its OpenAPI description;
+#   4. our tokens verified by two libraries we did not write (PyJWT, npm jose) against that server's
+#      JWKS: a valid token accepted, a tampered one refused, and one whose key was retired refused.
 # Installs what is missing first; uses DATABASE_URL's server when set (the environment's or .env's),
 # else the local cluster; SMTP_URL likewise, else MailDev.
 #
@@ -111,6 +113,34 @@ tools/.venv/bin/schemathesis run "$fuzz_base/api/openapi.json" \
   --exclude-path /api/auth/signout --exclude-path /api/auth/signout-all --exclude-path /api/auth/signout-others \
   --exclude-path '/api/auth/sessions/{id}' \
   -H "Authorization: Bearer $token" --no-color --report junit --report-dir target/schemathesis
+
+step "Our tokens verified by PyJWT and jose against $fuzz_base/.well-known/jwks.json"
+verify() { # <token> accepted|refused
+  tools/.venv/bin/python scripts/lib/verify_token.py "$fuzz_base" "$1" "$2"
+  (cd end2end && node tools/verify-token.mjs "$fuzz_base" "$1" "$2")
+}
+token=$(curl -fsS "$fuzz_base/api/auth/signin" -H 'content-type: application/json' \
+  -d "{\"username\": \"fuzzer\", \"password\": \"$fuzz_password\"}" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])')
+tampered=$(python3 -c 'import sys; h, p, s = sys.argv[1].split("."); print(".".join([h, p[:-1] + ("A" if p[-1] != "A" else "B"), s]))' "$token")
+kid=$(python3 -c 'import base64, json, sys; h = sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["kid"])' "$token")
+verify "$token" accepted
+verify "$tampered" refused
+code=$(curl -s -o /dev/null -w '%{http_code}' "$fuzz_base/api/test/user" -H "Authorization: Bearer $token")
+echo "before the retirement the server answers $code"
+[ "$code" = 200 ]
+cargo run --locked --quiet -p server -- keys rotate
+cargo run --locked --quiet -p server -- keys retire "$kid"
+verify "$token" refused
+# The server itself refuses it too, once it has read the change (announced, or within 30 s).
+for _ in $(seq 1 60); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$fuzz_base/api/test/user" -H "Authorization: Bearer $token")
+  [ "$code" = 401 ] && break
+  sleep 0.5
+done
+echo "the server answers $code to the retired key's token"
+[ "$code" = 401 ]
+
 kill "$fuzz_pid" 2>/dev/null || true
 wait "$fuzz_pid" 2>/dev/null || true
 fuzz_pid=""

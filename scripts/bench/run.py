@@ -26,7 +26,7 @@ LOAD_SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 GET_CONNECTIONS = 64
 SIGNIN_CONNECTIONS = 16
 BCRYPT_COST = 8  # the tutorial's cost, for both servers
-OURS_PORT, PEER_PORT, UNSPLIT_PORT = 3900, 3901, 3902
+OURS_PORT, PEER_PORT, UNSPLIT_PORT, HS256_PORT = 3900, 3901, 3902, 3903
 CLIENT_RUNS = int(os.environ.get("BENCH_CLIENT_RUNS", "5"))
 LATENCY_RUNS = int(os.environ.get("BENCH_LATENCY_RUNS", "100"))
 PASSWORD = "bench-password-1"
@@ -302,6 +302,29 @@ def main():
 
         memory = {"ours": peak_rss_mb(ours.process.pid), "peer": peak_rss_mb(peer.process.pid)}
         peer.stop()
+
+        # The same build and database signing with HS256 (JWT_SECRET): what ES256 costs, loads
+        # alternated round by round so both see the same machine.
+        log(f"algorithms: ES256 (ours) beside HS256, GET user and sign-in, {ROUNDS} rounds")
+        hs256 = Server("ours-hs256", [binary], dict(ours_env, JWT_ALGORITHM="HS256",
+                                                    LEPTOS_SITE_ADDR=f"127.0.0.1:{HS256_PORT}"), ROOT, HS256_PORT)
+        hs256.start("/readyz")
+        try:
+            algorithms = {key: [] for key in ("get_es256", "get_hs256", "signin_es256", "signin_hs256")}
+            hs_token = token(hs256, "bench_user")
+            for _ in range(ROUNDS):
+                for name, server, bearer in (("es256", ours, tokens[("ours", "bench_user")]), ("hs256", hs256, hs_token)):
+                    result = wrk(server.base + "/api/test/user", GET_CONNECTIONS, token=bearer)
+                    if result["non_2xx"] or result["socket_errors"]:
+                        raise RuntimeError(f"{name}: GET answered with errors")
+                    algorithms[f"get_{name}"].append(result["rps"])
+                for name, server in (("es256", ours), ("hs256", hs256)):
+                    result = wrk(server.base + "/api/auth/signin", SIGNIN_CONNECTIONS, "POST", signin_body)
+                    if result["non_2xx"] or result["socket_errors"]:
+                        raise RuntimeError(f"{name}: sign-in answered with errors")
+                    algorithms[f"signin_{name}"].append(result["rps"])
+        finally:
+            hs256.stop()
         client = client_benchmark(ours, ours_env)
     finally:
         ours.stop()
@@ -310,7 +333,7 @@ def main():
     sizes = {build: json.loads((OUT / f"client-size-{build}.json").read_text()) for build in ("split", "unsplit")}
     cpu = {key: median([round_cpu[key] for round_cpu in signin_cpu]) for key in signin_cpu[0]}
     report(results, ceiling, verify_s, verify_busy_s, (pg_tps, pg_p99), memory, startup_s, peer_startup_s, sizes, timing,
-           cpu, client, latency)
+           cpu, client, latency, {key: median(values) for key, values in algorithms.items()})
 
 
 def client_benchmark(ours, ours_env):
@@ -350,7 +373,7 @@ def pgbench(database, script):
 
 
 def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, peer_startup_s, sizes, timing, cpu, client,
-           latency):
+           latency, algorithms):
     pg_tps, pg_p99 = pg
     def figure(load, name, key):
         return median([r[name][key] for r in results[load]])
@@ -436,6 +459,12 @@ def report(results, ceiling, verify_s, verify_busy_s, pg, memory, startup_s, pee
         row(f"sign-in latency, one at a time, {label}: passkey (options + answer) beside password (cost {BCRYPT_COST})",
             percentile(latency["passkey_ms"], share), percentile(latency["password_ms"], share), "ms",
             versus="password")
+    row(f"GET /api/test/user, {GET_CONNECTIONS} conn: ES256 tokens beside HS256 (same build, alternated)",
+        algorithms["get_es256"], algorithms["get_hs256"], "req/s", "≥ 0.95× HS256",
+        algorithms["get_es256"] >= 0.95 * algorithms["get_hs256"], versus="HS256")
+    row(f"sign-in, cost {BCRYPT_COST}, {SIGNIN_CONNECTIONS} conn: ES256 beside HS256 (same build, alternated)",
+        algorithms["signin_es256"], algorithms["signin_hs256"], "req/s", "≥ 0.98× HS256",
+        algorithms["signin_es256"] >= 0.98 * algorithms["signin_hs256"], versus="HS256")
     baseline = json.loads((ROOT / "scripts" / "bench" / "baseline.json").read_text())
     for codec, target in (("brotli", 5_000), ("gzip", None)):
         added = first["split"][codec] - baseline["first_load"][codec]

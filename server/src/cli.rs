@@ -14,9 +14,14 @@ usage: server [serve]
        server migrate
        server create-admin --name <NAME> --username <USERNAME> --email <EMAIL>
        server config --markdown | --env-example
+       server keys list | rotate [--fresh] | retire <KID>
 
 create-admin reads the password from ADMIN_PASSWORD, or asks for it on the terminal
-(or reads one line from standard input when it is not a terminal).";
+(or reads one line from standard input when it is not a terminal).
+keys list shows each token signing key (ES256) with its state and dates; keys rotate makes the
+next key sign at once (every instance follows within seconds) and publishes a new next one;
+keys rotate --fresh retires the published next key too and signs with a brand-new one (the stored
+keys thought exposed); keys retire refuses a previous key's tokens from now on.";
 
 /// What the binary was asked to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,6 +44,18 @@ pub enum Command {
         /// `--markdown` (true) or `--env-example` (false).
         markdown: bool,
     },
+    /// Show the signing keys.
+    KeysList,
+    /// Rotate the signing keys now; `fresh`: with a brand-new key.
+    KeysRotate {
+        /// `--fresh`.
+        fresh: bool,
+    },
+    /// Retire a previous key now.
+    KeysRetire {
+        /// Its name.
+        kid: String,
+    },
     /// Print the usage.
     Help,
 }
@@ -58,6 +75,19 @@ impl Command {
                 Some("--markdown") => Ok(Command::Config { markdown: true }),
                 Some("--env-example") => Ok(Command::Config { markdown: false }),
                 _ => Err("config needs --markdown or --env-example".to_owned()),
+            },
+            Some("keys") => match args.next().as_deref() {
+                Some("list") => Ok(Command::KeysList),
+                Some("rotate") => match args.next().as_deref() {
+                    None => Ok(Command::KeysRotate { fresh: false }),
+                    Some("--fresh") => Ok(Command::KeysRotate { fresh: true }),
+                    Some(other) => Err(format!("unknown option `{other}`")),
+                },
+                Some("retire") => match args.next() {
+                    Some(kid) => Ok(Command::KeysRetire { kid }),
+                    None => Err("keys retire needs the key's name (see keys list)".to_owned()),
+                },
+                _ => Err("keys needs list or rotate".to_owned()),
             },
             Some("create-admin") => {
                 let (mut name, mut username, mut email) = (None, None, None);
@@ -138,6 +168,60 @@ fn set_echo(on: bool) {
     let _ = std::process::Command::new("stty").arg(if on { "echo" } else { "-echo" }).status();
 }
 
+/// `server keys list`: each key's name, state and dates, the newest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn keys_list(state: &AppState) -> Result<(), String> {
+    let keys = app::ssr::session::signing_keys::list(&state.pool).await.map_err(|err| err.to_string())?;
+    let date = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map_or_else(|| "-".to_owned(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+    };
+    println!(
+        "{:<44} {:<9} {:<20} {:<20} {:<20} {:<20}",
+        "kid", "state", "published", "signing since", "signing until", "retired"
+    );
+    for key in keys {
+        println!(
+            "{:<44} {:<9} {:<20} {:<20} {:<20} {:<20}",
+            key.kid,
+            key.state,
+            date(Some(key.created_at)),
+            date(key.activated_at),
+            date(key.deactivated_at),
+            date(key.retired_at)
+        );
+    }
+    Ok(())
+}
+
+/// `server keys rotate`: the next key signs from now on; a new one is published as next.
+///
+/// # Errors
+/// Database errors.
+pub async fn keys_rotate(state: &AppState, fresh: bool) -> Result<(), String> {
+    let kid = app::ssr::session::signing_keys::rotate(&state.pool, &state.key, fresh)
+        .await
+        .map_err(|err| err.to_string())?;
+    println!("rotated: {kid} signs from now on; the key that signed verifies its tokens until they expire");
+    Ok(())
+}
+
+/// `server keys retire <KID>`: a previous key's tokens are refused from now on.
+///
+/// # Errors
+/// A key that signs or waits to, an unknown key, database errors.
+pub async fn keys_retire(state: &AppState, kid: &str) -> Result<(), String> {
+    match app::ssr::session::signing_keys::retire(&state.pool, kid).await {
+        Ok(true) => {
+            println!("retired: tokens signed with {kid} are refused from now on");
+            Ok(())
+        }
+        Ok(false) => Err(format!("no previous key named {kid} (see `server keys list`)")),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +234,10 @@ mod tests {
     fn parses_commands() {
         assert_eq!(parse(&[]), Ok(Command::Serve));
         assert_eq!(parse(&["migrate"]), Ok(Command::Migrate));
+        assert_eq!(parse(&["keys", "list"]), Ok(Command::KeysList));
+        assert_eq!(parse(&["keys", "rotate"]), Ok(Command::KeysRotate { fresh: false }));
+        assert_eq!(parse(&["keys", "rotate", "--fresh"]), Ok(Command::KeysRotate { fresh: true }));
+        assert!(parse(&["keys"]).is_err());
         assert_eq!(
             parse(&["create-admin", "--name", "Root", "--username", "root", "--email", "r@x.io"]),
             Ok(Command::CreateAdmin { name: "Root".into(), username: "root".into(), email: "r@x.io".into() })

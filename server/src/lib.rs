@@ -69,10 +69,14 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         .await
         .map_err(|err| format!("cannot connect to the database: {err}"))?;
     MIGRATOR.run(&pool).await.map_err(|err| format!("database migration failed: {err}"))?;
-    let tokens = TokenKeys::new(&config.jwt_secret, config.tokens.clone())?;
+    let tokens =
+        TokenKeys::with_signing(config.jwt_algorithm, Some(&config.jwt_secret), config.tokens.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = PasswordHasher::new(config.bcrypt_cost, cores)?;
     let key = ServerKey::new(&config.encryption_key)?;
+    app::ssr::session::keyring::start(&pool, &key, &tokens)
+        .await
+        .map_err(|err| format!("signing keys: {err} (was ENCRYPTION_KEY changed?)"))?;
     let mailer = Mailer::new(
         &MailSettings {
             smtp_url: config.mail.smtp_url.clone(),
@@ -87,6 +91,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         leptos_options,
         pool,
         tokens: Arc::new(tokens),
+        key_policy: config.key_policy,
         hasher,
         signup: config.signup,
         throttle: config.throttle,

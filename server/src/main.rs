@@ -64,6 +64,9 @@ async fn run() -> Result<(), String> {
         Command::CreateAdmin { name, username, email } => {
             cli::create_admin(&state, name, username, email).await
         }
+        Command::KeysList => cli::keys_list(&state).await,
+        Command::KeysRotate { fresh } => cli::keys_rotate(&state, fresh).await,
+        Command::KeysRetire { kid } => cli::keys_retire(&state, &kid).await,
         Command::Serve | Command::Help | Command::Config { .. } => serve(state, &config).await,
     }
 }
@@ -80,6 +83,7 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
     // The address to open is the public one: passkeys work on http://localhost, never on an IP.
     tracing::info!("listening on http://{addr}: open {}", config.public_url(addr));
     app::ssr::housekeeping::spawn(state.clone(), config.retention);
+    app::ssr::session::keyring::spawn(state.clone(), config.key_policy);
     app::ssr::recovery::mail::worker::spawn(state.pool.clone(), state.mailer.clone());
     let trusted = state.trusted_proxies.clone();
     server::listener::serve(listener, server::app(state), config.listener, trusted, shutdown_signal())

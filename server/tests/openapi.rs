@@ -72,6 +72,8 @@ async fn every_rest_endpoint_is_described_and_served(pool: PgPool) {
         ("/api/auth/passkeys/reauth/start", &["post"]),
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
+        ("/.well-known/jwks.json", &["get"]),
+        ("/.well-known/openid-configuration", &["get"]),
     ] {
         for method in methods {
             let operation = &paths.get(path).unwrap_or_else(|| panic!("{path} is not described"))[*method];
@@ -81,7 +83,7 @@ async fn every_rest_endpoint_is_described_and_served(pool: PgPool) {
     }
     assert_eq!(
         paths.len(),
-        42,
+        44,
         "a path described that is not listed here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

@@ -18,6 +18,7 @@ use super::recovery::mail::Mailer;
 use super::recovery::settings::Recovery;
 use super::secrets::ServerKey;
 use super::session::settings::SessionSettings;
+use super::session::signing_keys::KeyPolicy;
 use super::session::tokens::TokenKeys;
 
 /// Shared, cheaply cloned application state.
@@ -29,6 +30,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// JWT signing and verification keys.
     pub tokens: Arc<TokenKeys>,
+    /// When ES256 keys rotate and retire, and how long the JWKS may be cached.
+    pub key_policy: KeyPolicy,
     /// bcrypt at the configured cost, on a bounded blocking pool.
     pub hasher: PasswordHasher,
     /// Who may choose roles at sign-up.

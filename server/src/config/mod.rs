@@ -22,7 +22,8 @@ use app::ssr::housekeeping::Retention;
 use app::ssr::identity::settings::SignupPolicy;
 use app::ssr::recovery::settings::Recovery;
 use app::ssr::session::settings::SessionSettings;
-use app::ssr::session::tokens::{MIN_SECRET_BYTES, TokenSettings};
+use app::ssr::session::signing_keys::KeyPolicy;
+use app::ssr::session::tokens::{MIN_SECRET_BYTES, Signing, TokenSettings};
 use app::ssr::state::Profile;
 
 use reader::Reader;
@@ -58,8 +59,14 @@ pub struct Config {
     pub database_url: String,
     /// `DATABASE_MAX_CONNECTIONS`: pool size (default: 4 per core, at least 8).
     pub database_max_connections: u32,
-    /// `JWT_SECRET`: HS256 key, at least 32 bytes.
+    /// `JWT_ALGORITHM`: what signs new tokens (default ES256).
+    pub jwt_algorithm: Signing,
+    /// `JWT_SECRET`: HS256 key, at least 32 bytes (with ES256, verifies tokens issued before the
+    /// switch).
     pub jwt_secret: Vec<u8>,
+    /// `JWT_KEY_ROTATION_DAYS` (30) and `JWKS_MAX_AGE_SECS` (600), with the token lifetime: when
+    /// ES256 keys rotate and retire.
+    pub key_policy: KeyPolicy,
     /// `JWT_EXPIRES_IN` (seconds, default 86400), `JWT_ISSUER` and `JWT_AUDIENCE` (default
     /// `rust-auth`): what tokens say and must say.
     pub tokens: TokenSettings,
@@ -243,6 +250,13 @@ impl Config {
             issuer: read.text("JWT_ISSUER").unwrap_or_default(),
             audience: read.text("JWT_AUDIENCE").unwrap_or_default(),
         };
+        let jwt_algorithm =
+            if read.choice("JWT_ALGORITHM") == "HS256" { Signing::Hs256 } else { Signing::Es256 };
+        let key_policy = KeyPolicy {
+            rotation: Duration::from_secs(read.whole("JWT_KEY_ROTATION_DAYS", None).saturating_mul(DAY)),
+            publish_ahead: Duration::from_secs(read.whole("JWKS_MAX_AGE_SECS", None)),
+            token_ttl: tokens.ttl,
+        };
         let secs = |read: &mut Reader, name: &str| Duration::from_secs(read.whole(name, None));
         let sessions = SessionSettings {
             refresh_ttl: secs(read, "REFRESH_TTL_SECS"),
@@ -345,12 +359,17 @@ impl Config {
         }
         if production {
             production_rules(read, signup, bcrypt_cost);
+            if jwt_algorithm == Signing::Hs256 && read.raw("JWT_SECRET").is_none() {
+                read.note("JWT_SECRET is required when APP_ENV=production and JWT_ALGORITHM=HS256");
+            }
         }
         reader.finish()?;
         Ok(Config {
             database_url,
             database_max_connections,
+            jwt_algorithm,
             jwt_secret,
+            key_policy,
             tokens,
             bcrypt_cost,
             signup,
@@ -549,8 +568,19 @@ mod tests {
 
     #[test]
     fn production_requires_a_secret() {
+        // ES256 (the default) signs with keys from the database: JWT_SECRET is optional then.
         let err = config(&[("DATABASE_URL", "postgres://x"), ("APP_ENV", "production")]).unwrap_err();
+        assert!(err.contains("ENCRYPTION_KEY is required"), "{err}");
+        assert!(!err.contains("JWT_SECRET"), "{err}");
+        let err = config(&[
+            ("DATABASE_URL", "postgres://x"),
+            ("APP_ENV", "production"),
+            ("JWT_ALGORITHM", "HS256"),
+        ])
+        .unwrap_err();
         assert!(err.contains("JWT_SECRET is required"), "{err}");
+        let err = config(&[("DATABASE_URL", "postgres://x"), ("JWT_ALGORITHM", "RS256")]).unwrap_err();
+        assert!(err.contains("JWT_ALGORITHM must be one of ES256, HS256"), "{err}");
     }
 
     #[test]

@@ -119,6 +119,7 @@ const fn whole(min: u64, max: u64) -> Kind {
 
 /// Seconds in a year: the largest lifetime or window any setting takes.
 const YEAR: u64 = 365 * 24 * 60 * 60;
+const DAY: u64 = 24 * 60 * 60;
 
 macro_rules! setting {
     ($name:literal, $group:ident, $kind:expr, $default:expr, $production:expr, $description:literal) => {
@@ -187,12 +188,36 @@ pub const SETTINGS: &[Setting] = &[
         "send `Strict-Transport-Security: max-age=63072000; includeSubDomains` (only behind HTTPS)"
     ),
     setting!(
+        "JWT_ALGORITHM",
+        Tokens,
+        Kind::Choice(&["ES256", "HS256"]),
+        Value("ES256"),
+        Free,
+        "`ES256`: tokens signed with P-256 keys kept in the database and published at `/.well-known/jwks.json`, rotated on a schedule; `HS256`: signed with `JWT_SECRET`"
+    ),
+    setting!(
         "JWT_SECRET",
         Tokens,
         Kind::Secret(32),
         Computed("generated in development"),
-        Required,
-        "HS256 signing key, at least 32 bytes (`openssl rand -base64 48`)"
+        Rule("required with `JWT_ALGORITHM=HS256`"),
+        "HS256 key, at least 32 bytes (`openssl rand -base64 48`); with ES256 it only verifies HS256 tokens issued before the switch, for one token lifetime"
+    ),
+    setting!(
+        "JWT_KEY_ROTATION_DAYS",
+        Tokens,
+        whole(1, 365),
+        Value("30"),
+        Free,
+        "ES256: days a key signs before the next one takes over (`server keys rotate` rotates at once)"
+    ),
+    setting!(
+        "JWKS_MAX_AGE_SECS",
+        Tokens,
+        whole(0, DAY),
+        Value("600"),
+        Free,
+        "how long verifiers may cache `/.well-known/jwks.json`; a new key is published at least this long before it signs"
     ),
     setting!(
         "JWT_EXPIRES_IN",

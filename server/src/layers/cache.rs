@@ -7,7 +7,9 @@
 //! - the split build's loader (`/pkg/__wasm_split.<hash>.js`, which names the page chunks) is the
 //!   exception: cargo-leptos 0.3.5 hashes it *before* writing the chunks' hashed names into it
 //!   (cargo-leptos issue #658), so a new build can keep its name while changing what it loads. It
-//!   is revalidated (`no-cache`) like a page; a browser that still has it gets a 304.
+//!   is revalidated (`no-cache`) like a page; a browser that still has it gets a 304;
+//! - the public keys and their discovery document (`/.well-known/...`) say themselves how long
+//!   they may be kept (`JWKS_MAX_AGE_SECS`): their own header stays.
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -19,6 +21,9 @@ use http::header::CACHE_CONTROL;
 pub async fn control(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
+    if path.starts_with("/.well-known/") && response.headers().contains_key(CACHE_CONTROL) {
+        return response;
+    }
     let value = if path.starts_with("/api/") {
         "no-store"
     } else if path.starts_with("/pkg/")

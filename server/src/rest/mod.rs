@@ -13,6 +13,7 @@ mod passkeys;
 mod recovery;
 mod responses;
 mod sessions;
+mod wellknown;
 
 use axum::Router;
 use axum::routing::{any, delete, get, patch, post};
@@ -67,6 +68,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/openapi.json", get(openapi::serve))
         // Anything else under /api is a JSON 404, never the app's HTML page.
         .route("/api/{*rest}", any(api_errors::not_found))
+        .route("/.well-known/jwks.json", get(wellknown::jwks))
+        .route("/.well-known/openid-configuration", get(wellknown::discovery))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
 }

@@ -9,7 +9,7 @@ use http::header::CONTENT_TYPE;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, auth, boards, health, me, mfa, passkeys, recovery, sessions};
+use super::{admin, auth, boards, health, me, mfa, passkeys, recovery, sessions, wellknown};
 
 /// The document.
 #[derive(OpenApi)]
@@ -36,6 +36,7 @@ use super::{admin, auth, boards, health, me, mfa, passkeys, recovery, sessions};
         admin::users, admin::audit, admin::grant, admin::revoke, admin::disable, admin::enable,
         admin::send_reset, mfa::admin_reset,
         health::healthz, health::readyz,
+        wellknown::jwks, wellknown::discovery,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -48,6 +49,7 @@ use super::{admin, auth, boards, health, me, mfa, passkeys, recovery, sessions};
         (name = "boards", description = "The tutorial's role-protected content"),
         (name = "admin", description = "Role administration (admins only)"),
         (name = "health", description = "Probes"),
+        (name = "keys", description = "Public keys that verify our tokens (JWKS) and their discovery document"),
     )
 )]
 pub struct ApiDoc;

@@ -24,6 +24,7 @@ use app::ssr::recovery::mail::{MailSettings, Mailer};
 use app::ssr::recovery::settings::Recovery;
 use app::ssr::secrets::ServerKey;
 use app::ssr::session::settings::SessionSettings;
+use app::ssr::session::signing_keys::KeyPolicy;
 use app::ssr::session::tokens::{TokenKeys, TokenSettings};
 use app::ssr::state::{AppState, Profile};
 use app::validation::SignupForm;
@@ -85,6 +86,11 @@ pub fn state(pool: PgPool) -> AppState {
         leptos_options: LeptosOptions::builder().output_name("rust-auth").build(),
         pool,
         tokens: Arc::new(TokenKeys::new(SECRET, TokenSettings::with_ttl(TTL)).unwrap()),
+        key_policy: KeyPolicy {
+            rotation: Duration::from_secs(30 * 86_400),
+            publish_ahead: Duration::from_secs(600),
+            token_ttl: TTL,
+        },
         hasher: PasswordHasher::new(4, 4).unwrap(),
         signup: SignupPolicy::AdminsOnly,
         throttle: Throttle::default(),

@@ -87,7 +87,17 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(AppError::token_invalid());
     }
-    let claims = state.tokens.verify(token)?;
+    let claims = match state.tokens.verify(token) {
+        Ok(claims) => claims,
+        // A key another instance created a moment ago: read the keys again, then check once more.
+        Err(err) if state.tokens.may_name_a_new_key(token) => {
+            if !super::keyring::reload_for(state, token).await {
+                return Err(err);
+            }
+            state.tokens.verify(token)?
+        }
+        Err(err) => return Err(err),
+    };
     let Some((account, session)) = users::find_session(&state.pool, claims.sub, claims.sid).await? else {
         tracing::debug!(user = %claims.sub, "token for a user that no longer exists");
         return Err(AppError::token_invalid());

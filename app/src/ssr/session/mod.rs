@@ -2,8 +2,10 @@
 //! refresh chain (`refresh`), who is calling (`caller`), and signing in and out (`signin`).
 
 pub mod caller;
+pub mod keyring;
 pub mod refresh;
 pub mod settings;
 pub mod signin;
+pub mod signing_keys;
 pub mod store;
 pub mod tokens;
