@@ -41,6 +41,7 @@ if (existsSync(binary)) {
   const port = Number(main.port) + 2;
   const strictURL = `${main.protocol}//${main.hostname}:${port}`;
   strict = spawn(binary, [], {
+    cwd: root,
     env: {
       ...process.env,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,

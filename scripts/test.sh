@@ -55,6 +55,10 @@ export LEPTOS_RELOAD_PORT=$((E2E_PORT + 1))
 export BASE_URL="http://localhost:$E2E_PORT"
 JWT_SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
 export JWT_SECRET
+# Both e2e servers (and the CLI the key checks run) share one server key, as instances must: it
+# opens the signing keys in the database.
+ENCRYPTION_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export ENCRYPTION_KEY
 export BCRYPT_COST="${E2E_BCRYPT_COST:-6}" # fast enough for many sign-ins, same code path as 12
 export AUTH_OPEN_ROLE_SIGNUP=false
 export RUST_LOG="${RUST_LOG:-warn}"

@@ -74,9 +74,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = PasswordHasher::new(config.bcrypt_cost, cores)?;
     let key = ServerKey::new(&config.encryption_key)?;
-    app::ssr::session::keyring::start(&pool, &key, &tokens)
-        .await
-        .map_err(|err| format!("signing keys: {err} (was ENCRYPTION_KEY changed?)"))?;
+    app::ssr::session::keyring::start(&pool, &key, &tokens).await?;
     let mailer = Mailer::new(
         &MailSettings {
             smtp_url: config.mail.smtp_url.clone(),

@@ -451,3 +451,13 @@ async fn the_tutorials_client_works_unchanged_with_es256_tokens(pool: PgPool) {
     assert_eq!(board("/api/test/pm").await.status, StatusCode::FORBIDDEN);
     assert_eq!(board("/api/test/admin").await.status, StatusCode::FORBIDDEN);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn an_instance_with_another_server_key_refuses_to_start_and_says_why(pool: PgPool) {
+    let _first = es256(pool.clone()).await;
+    let tokens = TokenKeys::with_signing(Signing::Es256, Some(SECRET), TokenSettings::with_ttl(TTL)).unwrap();
+    let other = app::ssr::secrets::ServerKey::new(&[1; 32]).unwrap();
+    let err = keyring::start(&pool, &other, &tokens).await.unwrap_err();
+    assert!(err.contains("ENCRYPTION_KEY"), "{err}");
+    assert!(!tokens.can_sign());
+}

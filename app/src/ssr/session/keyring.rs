@@ -17,12 +17,20 @@ pub const EVERY: std::time::Duration = signing_keys::RELOAD_EVERY;
 /// Loads the keys at start-up; in ES256 mode creates the first ones when there are none.
 ///
 /// # Errors
-/// Database errors, or keys that cannot be opened (a changed `ENCRYPTION_KEY`).
-pub async fn start(pool: &sqlx::PgPool, key: &ServerKey, tokens: &TokenKeys) -> Result<()> {
+/// Database errors, or keys that cannot be opened (a changed `ENCRYPTION_KEY`), in words.
+pub async fn start(pool: &sqlx::PgPool, key: &ServerKey, tokens: &TokenKeys) -> Result<(), String> {
     if tokens.signing() == Signing::Es256 {
-        signing_keys::ensure(pool, key).await?;
+        signing_keys::ensure(pool, key).await.map_err(|err| format!("cannot create signing keys: {err}"))?;
     }
-    reload(pool, key, tokens).await
+    reload(pool, key, tokens).await.map_err(|err| format!("cannot load signing keys: {err}"))?;
+    if !tokens.can_sign() {
+        // The keys exist but none opens under this server key: another instance made them with
+        // another ENCRYPTION_KEY. Serving would answer every sign-in with 503; say why instead.
+        return Err("no signing key in the database opens under this ENCRYPTION_KEY: every instance \
+                    must share the key of the instance that made them"
+            .to_owned());
+    }
+    Ok(())
 }
 
 /// Reads the keys again and installs them.

@@ -261,6 +261,14 @@ impl TokenKeys {
         Ok(())
     }
 
+    /// Whether a key that signs is loaded (ES256), or the secret is there (HS256).
+    pub fn can_sign(&self) -> bool {
+        match self.signing {
+            Signing::Es256 => self.ring().signer.is_some(),
+            Signing::Hs256 => self.secret.is_some(),
+        }
+    }
+
     /// The public keys, as published at `/.well-known/jwks.json`.
     pub fn jwks(&self) -> JwkSet {
         self.ring().jwks.clone()
