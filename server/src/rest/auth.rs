@@ -11,7 +11,6 @@ use app::model::SigninOutcome;
 use app::requests::{PasswordChangeRequest, SigninRequest, SignupRequest};
 use app::ssr::guard::address::Device;
 use app::ssr::identity::{accounts, profile};
-use app::ssr::responses::error_response;
 use app::ssr::session::caller::AuthUser;
 use app::ssr::session::caller::ClientAddr;
 use app::ssr::session::signin;
@@ -88,10 +87,7 @@ pub async fn signin(
             let answer = MfaRequired { auth: false, mfa_required: true, challenge, expires_in };
             Json(SigninAnswer::MfaRequired(answer)).into_response()
         }
-        Err(err) => {
-            let body = SigninRefused { auth: false, access_token: None, error: ErrorBody::from(err.clone()) };
-            error_response(&err, body)
-        }
+        Err(err) => SigninRefused::response(&err),
     }
 }
 

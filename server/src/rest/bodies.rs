@@ -5,7 +5,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use app::error::ErrorBody;
+use app::error::{AppError, ErrorBody};
 use app::model::{AuditEntry, PublicUser, Session, SessionInfo};
 
 /// `201` from `POST /api/auth/signup`.
@@ -103,6 +103,15 @@ pub struct SigninRefused {
     /// What went wrong.
     #[serde(flatten)]
     pub error: ErrorBody,
+}
+
+impl SigninRefused {
+    /// `err` as every sign-in door answers it (password and passkey): its status and headers,
+    /// with the tutorial's `auth: false, accessToken: null` beside the error body.
+    pub fn response(err: &AppError) -> axum::response::Response {
+        let body = SigninRefused { auth: false, access_token: None, error: ErrorBody::from(err.clone()) };
+        app::ssr::responses::error_response(err, body)
+    }
 }
 
 /// `200` from `POST /api/auth/password`: the fresh session and a sentence.

@@ -15,7 +15,6 @@ use app::requests::{
 };
 use app::ssr::factors::{passkeys, webauthn};
 use app::ssr::guard::address::Device;
-use app::ssr::responses::error_response;
 use app::ssr::session::caller::{AuthUser, ClientAddr};
 use app::ssr::state::AppState;
 
@@ -134,10 +133,7 @@ pub async fn signin_finish(
 fn signed_in_or_refused(result: Result<app::model::Session, AppError>, status: StatusCode) -> Response {
     match result {
         Ok(session) => (status, Json(SignedIn { auth: true, session })).into_response(),
-        Err(err) => {
-            let body = SigninRefused { auth: false, access_token: None, error: ErrorBody::from(err.clone()) };
-            error_response(&err, body)
-        }
+        Err(err) => SigninRefused::response(&err),
     }
 }
 
