@@ -24,6 +24,7 @@ use app::ssr::factors::settings::MfaSettings;
 use app::ssr::identity::password::PasswordHasher;
 use app::ssr::recovery::mail::{MailSettings, Mailer};
 use app::ssr::secrets::ServerKey;
+use app::ssr::session::auth_cache::AuthCache;
 use app::ssr::session::tokens::TokenKeys;
 use app::ssr::state::AppState;
 use app::ui::App;
@@ -89,6 +90,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         leptos_options,
         pool,
         tokens: Arc::new(tokens),
+        auth_cache: Arc::new(AuthCache::new(config.auth_cache_mb << 20)),
         key_policy: config.key_policy,
         hasher,
         signup: config.signup,

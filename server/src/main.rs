@@ -84,6 +84,7 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
     tracing::info!("listening on http://{addr}: open {}", config.public_url(addr));
     app::ssr::housekeeping::spawn(state.clone(), config.retention);
     app::ssr::session::keyring::spawn(state.clone(), config.key_policy);
+    app::ssr::session::revocations::spawn(state.pool.clone(), state.auth_cache.clone());
     app::ssr::recovery::mail::worker::spawn(state.pool.clone(), state.mailer.clone());
     let trusted = state.trusted_proxies.clone();
     server::listener::serve(listener, server::app(state), config.listener, trusted, shutdown_signal())

@@ -17,6 +17,7 @@ use super::identity::settings::SignupPolicy;
 use super::recovery::mail::Mailer;
 use super::recovery::settings::Recovery;
 use super::secrets::ServerKey;
+use super::session::auth_cache::AuthCache;
 use super::session::settings::SessionSettings;
 use super::session::signing_keys::KeyPolicy;
 use super::session::tokens::TokenKeys;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// JWT signing and verification keys.
     pub tokens: Arc<TokenKeys>,
+    /// What authentication reads, remembered per session while the listener keeps it true.
+    pub auth_cache: Arc<AuthCache>,
     /// When ES256 keys rotate and retire, and how long the JWKS may be cached.
     pub key_policy: KeyPolicy,
     /// bcrypt at the configured cost, on a bounded blocking pool.

@@ -59,6 +59,8 @@ pub struct Config {
     pub database_url: String,
     /// `DATABASE_MAX_CONNECTIONS`: pool size (default: 4 per core, at least 8).
     pub database_max_connections: u32,
+    /// `AUTH_CACHE_MB`: memory for the auth cache, in MiB (default 64; 0 turns it off).
+    pub auth_cache_mb: u64,
     /// `JWT_ALGORITHM`: what signs new tokens (default ES256).
     pub jwt_algorithm: Signing,
     /// `JWT_SECRET`: HS256 key, at least 32 bytes (with ES256, verifies tokens issued before the
@@ -237,6 +239,7 @@ impl Config {
         let default_pool = u64::try_from(cores * 4).unwrap_or(8).max(8);
         let database_max_connections =
             u32::try_from(read.whole("DATABASE_MAX_CONNECTIONS", Some(default_pool))).unwrap_or(u32::MAX);
+        let auth_cache_mb = read.whole("AUTH_CACHE_MB", None);
         let bcrypt_cost: u32 = read.whole_as("BCRYPT_COST");
         let signup =
             if read.flag("AUTH_OPEN_ROLE_SIGNUP") { SignupPolicy::Open } else { SignupPolicy::AdminsOnly };
@@ -367,6 +370,7 @@ impl Config {
         Ok(Config {
             database_url,
             database_max_connections,
+            auth_cache_mb,
             jwt_algorithm,
             jwt_secret,
             key_policy,

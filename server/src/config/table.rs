@@ -156,6 +156,14 @@ pub const SETTINGS: &[Setting] = &[
         "database pool size"
     ),
     setting!(
+        "AUTH_CACHE_MB",
+        Deployment,
+        whole(0, 65_536),
+        Value("64"),
+        Free,
+        "memory for remembering sessions and accounts between requests, kept true by PostgreSQL notices; 0 reads the database on every request"
+    ),
+    setting!(
         "APP_ENV",
         Deployment,
         Kind::Choice(&["development", "production"]),

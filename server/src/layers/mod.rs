@@ -12,11 +12,14 @@
 //!    slower than `BODY_READ_TIMEOUT_SECS` gets 408;
 //! 8. [`server_fns`]: server functions take JSON only, never redirect, and answer with their
 //!    error's status;
-//! 9. the router.
+//! 9. [`fence`]: a request that may have changed a session answers once this instance's auth
+//!    cache has heard of the change;
+//! 10. the router.
 
 pub mod api_errors;
 pub mod body_limit;
 pub mod cache;
+pub mod fence;
 pub mod request_id;
 pub mod security_headers;
 pub mod server_fns;
@@ -38,6 +41,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn apply(router: Router, state: &AppState) -> Router {
     // `Router::layer` wraps what is already there: the first call here is the innermost layer.
     router
+        .layer(axum::middleware::from_fn_with_state(state.clone(), fence::after_changes))
         .layer(axum::middleware::from_fn(server_fns::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.profile.body_read_timeout, body_limit::bounded))

@@ -23,6 +23,7 @@ use app::ssr::identity::settings::SignupPolicy;
 use app::ssr::recovery::mail::{MailSettings, Mailer};
 use app::ssr::recovery::settings::Recovery;
 use app::ssr::secrets::ServerKey;
+use app::ssr::session::auth_cache::AuthCache;
 use app::ssr::session::settings::SessionSettings;
 use app::ssr::session::signing_keys::KeyPolicy;
 use app::ssr::session::tokens::{TokenKeys, TokenSettings};
@@ -86,6 +87,7 @@ pub fn state(pool: PgPool) -> AppState {
         leptos_options: LeptosOptions::builder().output_name("rust-auth").build(),
         pool,
         tokens: Arc::new(TokenKeys::new(SECRET, TokenSettings::with_ttl(TTL)).unwrap()),
+        auth_cache: Arc::new(AuthCache::new(16 << 20)),
         key_policy: KeyPolicy {
             rotation: Duration::from_secs(30 * 86_400),
             publish_ahead: Duration::from_secs(600),
@@ -155,7 +157,20 @@ pub async fn serve_with_limits(state: AppState, pool: PgPool, limits: ListenerLi
     let app = server::app(state.clone());
     let trusted = state.trusted_proxies.clone();
     tokio::spawn(server::listener::serve(listener, app, limits, trusted, std::future::pending()));
+    start_auth_cache(&state).await;
     TestApp { addr, pool, client: reqwest::Client::new(), state }
+}
+
+/// Starts the server's auth cache listener, as `server serve` does, and waits until it serves (a
+/// server on an unreachable database goes on without it).
+pub async fn start_auth_cache(state: &AppState) {
+    app::ssr::session::revocations::spawn(state.pool.clone(), state.auth_cache.clone());
+    for _ in 0..200 {
+        if state.auth_cache.is_active() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 impl TestApp {

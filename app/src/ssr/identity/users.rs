@@ -292,10 +292,19 @@ pub async fn find_credentials(pool: &PgPool, login: &str) -> Result<Option<Crede
 /// What a request's session is, as the caller check reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionState {
-    /// Not ended, not expired.
-    pub live: bool,
+    /// Not ended (signed out, revoked). An ended session never comes back.
+    pub open: bool,
+    /// When it expires, in seconds since the epoch (0 when there is no such session).
+    pub expires_at: i64,
     /// Opened with a second factor (a TOTP code, or a passkey).
     pub second_factor: bool,
+}
+
+impl SessionState {
+    /// Open and not expired at `now` (seconds since the epoch).
+    pub fn live_at(&self, now: i64) -> bool {
+        self.open && self.expires_at > now
+    }
 }
 
 /// Loads a token's account and whether its session is alive, noting the session as seen (at most
@@ -316,11 +325,14 @@ pub async fn find_session(pool: &PgPool, id: Uuid, session: Uuid) -> Result<Opti
                a.has_password as "has_password!", a.passkey_count as "passkeys!",
                a.roles as "roles!: Vec<Role>", a.token_version as "token_version!",
                a.disabled_at is not null as "disabled!", extract(epoch from a.created_at)::bigint as "created_at!", a.security_stamp as "stamp!",
-               exists(select 1 from sessions s
-                      where s.id = $2 and s.user_id = a.id and s.ended_at is null and s.expires_at > now()) as "live!",
-               coalesce((select s.second_factor from sessions s where s.id = $2 and s.user_id = a.id), false)
-                   as "second_factor!"
+               coalesce(s.open, false) as "open!",
+               coalesce(extract(epoch from s.expires_at)::bigint, 0) as "expires_at!",
+               coalesce(s.second_factor, false) as "second_factor!"
         from accounts a
+        left join lateral (
+            select ended_at is null as open, expires_at, second_factor
+            from sessions where id = $2 and user_id = a.id
+        ) s on true
         where a.id = $1
         "#,
         id,
@@ -329,7 +341,8 @@ pub async fn find_session(pool: &PgPool, id: Uuid, session: Uuid) -> Result<Opti
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|row| {
-        let session = SessionState { live: row.live, second_factor: row.second_factor };
+        let session =
+            SessionState { open: row.open, expires_at: row.expires_at, second_factor: row.second_factor };
         (account_of!(row), session)
     }))
 }

@@ -2,8 +2,12 @@
 //! request extractors for the caller ([`AuthUser`]), its address ([`ClientAddr`]) and its device.
 //!
 //! The token may come as `Authorization: Bearer <jwt>` or, for the tutorial's clients, as
-//! `x-access-token: <jwt>`. The user and roles are then loaded from the database on every request,
-//! so a deleted account stops working at once and a role change takes effect on the next call.
+//! `x-access-token: <jwt>`. The user, roles and session are then read from this instance's
+//! [`auth_cache`](super::auth_cache), or from the database when it does not hold them. Every change
+//! to them reaches every instance's cache by a notice sent in the change's own transaction, so a
+//! deleted account stops working at once and a role change takes effect on the next call.
+
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::HeaderMap;
@@ -98,14 +102,26 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
         }
         Err(err) => return Err(err),
     };
-    let Some((account, session)) = users::find_session(&state.pool, claims.sub, claims.sid).await? else {
-        tracing::debug!(user = %claims.sub, "token for a user that no longer exists");
-        return Err(AppError::token_invalid());
+    let now = chrono::Utc::now().timestamp();
+    let (account, session) = match state.auth_cache.get(claims.sub, claims.sid) {
+        // An ended session stays ended; an expired-looking one may have been extended since.
+        Some(hit) if !hit.session.open || hit.session.live_at(now) => (hit.account, hit.session),
+        _ => {
+            let snapshot = state.auth_cache.snapshot();
+            let Some((account, session)) = users::find_session(&state.pool, claims.sub, claims.sid).await?
+            else {
+                tracing::debug!(user = %claims.sub, "token for a user that no longer exists");
+                return Err(AppError::token_invalid());
+            };
+            let account = Arc::new(account);
+            state.auth_cache.fill(snapshot, claims.sid, &account, session);
+            (account, session)
+        }
     };
     if account.disabled {
         return Err(AppError::account_disabled_token());
     }
-    if !session.live || account.token_version != claims.ver {
+    if !session.live_at(now) || account.token_version != claims.ver {
         return Err(AppError::session_ended());
     }
     // An admin's session must have been opened with a second factor (a TOTP code, or a passkey)
@@ -114,7 +130,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
     let must_set_up_mfa = state.mfa.require_for_admins
         && account.user.roles.contains(&crate::roles::Role::Admin)
         && !(session.second_factor && factors_left);
-    Ok(AuthUser { user: account.user, token: claims, must_set_up_mfa })
+    Ok(AuthUser { user: account.user.clone(), token: claims, must_set_up_mfa })
 }
 
 /// Authenticates from request headers, as both extractors and server functions do.
