@@ -91,6 +91,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         pool,
         tokens: Arc::new(tokens),
         auth_cache: Arc::new(AuthCache::new(config.auth_cache_mb << 20)),
+        draining: Arc::default(),
         key_policy: config.key_policy,
         hasher,
         signup: config.signup,

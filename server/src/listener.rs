@@ -38,9 +38,6 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-/// How long open connections get to finish after a shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
-
 /// Limits on connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenerLimits {
@@ -50,6 +47,8 @@ pub struct ListenerLimits {
     pub max_connections: usize,
     /// Most connections open at once from one client address (trusted proxies excepted).
     pub max_per_address: usize,
+    /// How long open connections get to finish once the listener has closed.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ListenerLimits {
@@ -58,6 +57,7 @@ impl Default for ListenerLimits {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             max_per_address: 64,
+            shutdown_grace: Duration::from_secs(20),
         }
     }
 }
@@ -174,7 +174,7 @@ pub async fn serve(
     }
     drop(listener);
     tracing::info!(open = graceful.count(), "no longer accepting; finishing open connections");
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await.is_err() {
         tracing::warn!("connections still open after the grace period were dropped");
     }
     Ok(())

@@ -54,7 +54,8 @@ async fn run() -> Result<(), String> {
     }
     let config = Config::from_env()?;
     server::telemetry::init(config.log_json);
-    let leptos = get_configuration(None).map_err(|err| format!("leptos configuration: {err}"))?;
+    let mut leptos = get_configuration(None).map_err(|err| format!("leptos configuration: {err}"))?;
+    client_files_from_the_build(&mut leptos.leptos_options);
     let state = server::build_state(&config, leptos.leptos_options).await?;
     match command {
         Command::Migrate => {
@@ -85,11 +86,58 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
     app::ssr::housekeeping::spawn(state.clone(), config.retention);
     app::ssr::session::keyring::spawn(state.clone(), config.key_policy);
     app::ssr::session::revocations::spawn(state.pool.clone(), state.auth_cache.clone());
-    app::ssr::recovery::mail::worker::spawn(state.pool.clone(), state.mailer.clone());
+    let (stop_mail, mail_stop) = tokio::sync::watch::channel(false);
+    let mail = app::ssr::recovery::mail::worker::spawn_stoppable(
+        state.pool.clone(),
+        state.mailer.clone(),
+        mail_stop,
+    );
+    // On SIGTERM: fail /readyz first and keep serving for SHUTDOWN_DRAIN_SECS, so a proxy's health
+    // checks move traffic away; then stop accepting and let requests in flight finish.
+    let draining = state.draining.clone();
+    let drain = config.shutdown_drain;
+    let shutdown = async move {
+        shutdown_signal().await;
+        draining.start();
+        if !drain.is_zero() {
+            tracing::info!(?drain, "draining: /readyz answers 503; still serving");
+            tokio::time::sleep(drain).await;
+        }
+    };
+    let pool = state.pool.clone();
     let trusted = state.trusted_proxies.clone();
-    server::listener::serve(listener, server::app(state), config.listener, trusted, shutdown_signal())
-        .await
-        .map_err(|err| format!("server error: {err}"))
+    let served =
+        server::listener::serve(listener, server::app(state), config.listener, trusted, shutdown).await;
+    // The mail being sent is finished and committed; no other is claimed.
+    let _ = stop_mail.send(true);
+    if tokio::time::timeout(MAIL_STOP_WAIT, mail).await.is_err() {
+        tracing::warn!(
+            "the mail worker was still sending; its mail goes back to the outbox with the connection"
+        );
+    }
+    // Closing the pool ends every session with PostgreSQL now, releasing whatever they held.
+    if tokio::time::timeout(MAIL_STOP_WAIT, pool.close()).await.is_err() {
+        tracing::warn!("database connections still busy at exit");
+    }
+    tracing::info!("stopped");
+    served.map_err(|err| format!("server error: {err}"))
+}
+
+/// How long the mail worker gets to finish its mail at shutdown.
+const MAIL_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The client files' name and hashing, when the environment does not say: those of the build that
+/// produced this binary (cargo-leptos sets both while compiling the server). A release binary
+/// started with only a deployer's settings then links the files that build wrote, and hydrates.
+fn client_files_from_the_build(options: &mut leptos::config::LeptosOptions) {
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_none()
+        && let Some(name) = option_env!("LEPTOS_OUTPUT_NAME").filter(|name| !name.is_empty())
+    {
+        options.output_name = name.into();
+    }
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        options.hash_files = option_env!("LEPTOS_HASH_FILES") == Some("true");
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before the process exits.

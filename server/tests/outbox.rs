@@ -53,3 +53,30 @@ async fn mails_wait_out_a_dead_mail_server_and_a_restart_and_arrive_once(pool: P
         .unwrap();
     assert_eq!(unsent, 0);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_stopped_worker_claims_nothing_and_another_instance_sends_what_is_left(pool: PgPool) {
+    let smtp = Smtp::start().await;
+    let state = AppState { mailer: common::mailer(Some(smtp.url())), ..common::state(pool.clone()) };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker =
+        app::ssr::recovery::mail::worker::spawn_stoppable(pool.clone(), state.mailer.clone(), stopped);
+    let app = common::serve(state.clone(), pool.clone()).await;
+    app.post("/api/auth/signup", &common::signup_body("before", &[])).await;
+    smtp.wait_for("before@example.com", 1).await;
+    // SIGTERM: the worker finishes and returns, holding no row.
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), worker).await.expect("the worker stopped").unwrap();
+    app.post("/api/auth/signup", &common::signup_body("after", &[])).await;
+    let locked: i64 = sqlx::query_scalar(
+        "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'outbox' and l.mode = 'RowShareLock'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(locked, 0, "no outbox row stays claimed");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.received().len(), 1, "nothing sent after the stop");
+    let _next = app::ssr::recovery::mail::worker::spawn(pool.clone(), state.mailer.clone());
+    smtp.wait_for("after@example.com", 1).await;
+}

@@ -16,6 +16,11 @@ async fn probes_answer(pool: PgPool) {
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.body["status"], "ready");
+    // Shutting down: readiness fails first, while requests are still served.
+    app.state.draining.start();
+    app.get("/readyz").await.assert_error(503, "unavailable");
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(app.signup("adam", &[]).await.status, StatusCode::CREATED);
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

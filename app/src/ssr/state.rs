@@ -33,6 +33,8 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// What authentication reads, remembered per session while the listener keeps it true.
     pub auth_cache: Arc<AuthCache>,
+    /// Set when this instance is shutting down: `/readyz` fails so proxies drain it.
+    pub draining: Arc<Draining>,
     /// When ES256 keys rotate and retire, and how long the JWKS may be cached.
     pub key_policy: KeyPolicy,
     /// bcrypt at the configured cost, on a bounded blocking pool.
@@ -70,6 +72,23 @@ impl AppState {
             .as_ref()
             .map(|party| party.webauthn.as_ref())
             .ok_or(crate::error::AppError::PasskeysUnavailable)
+    }
+}
+
+/// Whether this instance is shutting down. Set on SIGTERM, before the listener closes, so that
+/// `/readyz` fails while requests are still served and a proxy moves traffic away first.
+#[derive(Debug, Default)]
+pub struct Draining(std::sync::atomic::AtomicBool);
+
+impl Draining {
+    /// From now on `/readyz` answers 503.
+    pub fn start(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether [`start`](Self::start) was called.
+    pub fn is_draining(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 

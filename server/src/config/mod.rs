@@ -94,6 +94,8 @@ pub struct Config {
     /// `HEADER_READ_TIMEOUT_SECS` (10), `MAX_CONNECTIONS` (10,000) and
     /// `MAX_CONNECTIONS_PER_ADDRESS` (64): what slow or numerous clients get.
     pub listener: ListenerLimits,
+    /// `SHUTDOWN_DRAIN_SECS`: how long `/readyz` fails before the listener closes (default 0).
+    pub shutdown_drain: Duration,
     /// `AUDIT_RETENTION_DAYS` (90) and `MAIL_RETENTION_DAYS` (7): how long audit entries and sent
     /// mails are kept.
     pub retention: Retention,
@@ -303,7 +305,9 @@ impl Config {
             header_read_timeout: secs(read, "HEADER_READ_TIMEOUT_SECS"),
             max_connections: read.whole_as("MAX_CONNECTIONS"),
             max_per_address: read.whole_as("MAX_CONNECTIONS_PER_ADDRESS"),
+            shutdown_grace: secs(read, "SHUTDOWN_GRACE_SECS"),
         };
+        let shutdown_drain = secs(read, "SHUTDOWN_DRAIN_SECS");
         let body_read_timeout = secs(read, "BODY_READ_TIMEOUT_SECS");
         let retention = Retention {
             audit: Duration::from_secs(read.whole("AUDIT_RETENTION_DAYS", None) * DAY),
@@ -384,6 +388,7 @@ impl Config {
             trusted_proxies,
             hsts,
             listener,
+            shutdown_drain,
             retention,
             mail,
             public_url,

@@ -494,6 +494,22 @@ pub const SETTINGS: &[Setting] = &[
         "comma-separated proxy addresses or CIDR ranges (`10.0.0.0/8`) whose `X-Forwarded-For` and `X-Request-Id` are believed"
     ),
     setting!(
+        "SHUTDOWN_DRAIN_SECS",
+        Connections,
+        whole(0, 300),
+        Value("0"),
+        Free,
+        "on SIGTERM, how long `/readyz` answers 503 while requests are still served, so a proxy's health checks move traffic away first (behind a proxy: at least its check interval times its fall count)"
+    ),
+    setting!(
+        "SHUTDOWN_GRACE_SECS",
+        Connections,
+        whole(1, 3600),
+        Value("20"),
+        Free,
+        "then, how long requests in flight get to finish once no new connection is accepted"
+    ),
+    setting!(
         "HEADER_READ_TIMEOUT_SECS",
         Connections,
         whole(1, 3600),

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use sqlx::PgPool;
 
 use app::error::{AppError, ErrorBody};
+use app::ssr::state::AppState;
 
 use super::bodies::Health;
 
@@ -27,19 +27,24 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// `GET /readyz`: 200 when the database answers, 503 when it does not.
+/// `GET /readyz`: 200 when the database answers, 503 when it does not or when this instance is
+/// shutting down (so a proxy stops sending it requests before it stops accepting them).
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "health",
-    summary = "Readiness: the database answers",
+    summary = "Readiness: the database answers and the instance is not shutting down",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "The database does not answer", body = ErrorBody),
+        (status = 503, description = "The database does not answer, or the instance is shutting down", body = ErrorBody),
     ),
 )]
-pub async fn readyz(State(pool): State<PgPool>) -> Result<Json<Health>, AppError> {
-    let probe = sqlx::query_scalar::<_, i32>("select 1").fetch_one(&pool);
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    if state.draining.is_draining() {
+        return Err(AppError::Unavailable);
+    }
+    let pool = &state.pool;
+    let probe = sqlx::query_scalar::<_, i32>("select 1").fetch_one(pool);
     match tokio::time::timeout(DB_PROBE_TIMEOUT, probe).await {
         Ok(Ok(_)) => Ok(Json(Health { status: "ready" })),
         Ok(Err(err)) => {

@@ -88,6 +88,7 @@ pub fn state(pool: PgPool) -> AppState {
         pool,
         tokens: Arc::new(TokenKeys::new(SECRET, TokenSettings::with_ttl(TTL)).unwrap()),
         auth_cache: Arc::new(AuthCache::new(16 << 20)),
+        draining: Arc::default(),
         key_policy: KeyPolicy {
             rotation: Duration::from_secs(30 * 86_400),
             publish_ahead: Duration::from_secs(600),

@@ -22,21 +22,48 @@ pub const MAX_ATTEMPTS: i32 = 12;
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
 
-/// Starts the worker on the runtime.
+/// Starts the worker on the runtime, for as long as the runtime runs.
 pub fn spawn(pool: sqlx::PgPool, mailer: Mailer) -> tokio::task::JoinHandle<()> {
+    let (keep, stop) = tokio::sync::watch::channel(false);
+    // Never told to stop: the sender lives as long as the worker.
+    spawn_until(pool, mailer, stop, Some(keep))
+}
+
+/// Starts the worker; it stops when `stop` turns true (or its sender is dropped). A mail being
+/// sent then is finished and its row committed; no other is claimed, so every row lock this
+/// instance held is released and the next instance's worker sends what is left.
+pub fn spawn_stoppable(
+    pool: sqlx::PgPool,
+    mailer: Mailer,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    spawn_until(pool, mailer, stop, None)
+}
+
+fn spawn_until(
+    pool: sqlx::PgPool,
+    mailer: Mailer,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    keep: Option<tokio::sync::watch::Sender<bool>>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let _keep = keep;
         if !mailer.delivers() {
             tracing::warn!("SMTP_URL is not set: mails wait in the outbox until a mail server is configured");
             return;
         }
-        loop {
+        let stopping =
+            |stop: &tokio::sync::watch::Receiver<bool>| *stop.borrow() || stop.has_changed().is_err();
+        while !stopping(&stop) {
             // Failures are logged where they happen; the next round tries again.
-            while let Ok(true) = send_next(&pool, &mailer).await {}
+            while !stopping(&stop) && matches!(send_next(&pool, &mailer).await, Ok(true)) {}
             tokio::select! {
                 () = mailer.wake.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => {}
             }
         }
+        tracing::info!("mail worker stopped; unsent mails are left to the other instances");
     })
 }
 
