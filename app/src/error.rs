@@ -277,6 +277,14 @@ impl From<sqlx::Error> for AppError {
         tracing::error!(%err, "database error");
         match err {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => AppError::Unavailable,
+            // The server going away: shutting down or restarting (class 57P: our connection was
+            // terminated, or it is not accepting any yet) or the connection lost (class 08). A
+            // retry in a moment works: 503, not a bug of ours.
+            sqlx::Error::Database(ref db)
+                if db.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")) =>
+            {
+                AppError::Unavailable
+            }
             _ => AppError::Internal,
         }
     }
