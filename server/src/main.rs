@@ -104,7 +104,6 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
             tokio::time::sleep(drain).await;
         }
     };
-    let pool = state.pool.clone();
     let trusted = state.trusted_proxies.clone();
     let served =
         server::listener::serve(listener, server::app(state), config.listener, trusted, shutdown).await;
@@ -115,10 +114,8 @@ async fn serve(state: app::ssr::state::AppState, config: &Config) -> Result<(), 
             "the mail worker was still sending; its mail goes back to the outbox with the connection"
         );
     }
-    // Closing the pool ends every session with PostgreSQL now, releasing whatever they held.
-    if tokio::time::timeout(MAIL_STOP_WAIT, pool.close()).await.is_err() {
-        tracing::warn!("database connections still busy at exit");
-    }
+    // The database connections close with the process: PostgreSQL rolls back whatever they had
+    // open (nothing is, once the mail worker is done) and releases their locks.
     tracing::info!("stopped");
     served.map_err(|err| format!("server error: {err}"))
 }

@@ -32,7 +32,7 @@ pub fn spawn(pool: PgPool, cache: Arc<AuthCache>) -> tokio::task::JoinHandle<()>
     let beat = pool.clone();
     tokio::spawn(async move {
         let heartbeat = tokio::spawn(heartbeat(beat));
-        loop {
+        while !pool.is_closed() {
             match subscribe(&pool).await {
                 Ok(listener) => {
                     cache.set_listening(true);
@@ -46,10 +46,8 @@ pub fn spawn(pool: PgPool, cache: Arc<AuthCache>) -> tokio::task::JoinHandle<()>
                 Err(err) => tracing::debug!(%err, "cannot listen for session changes yet"),
             }
             tokio::time::sleep(RETRY).await;
-            if heartbeat.is_finished() {
-                break;
-            }
         }
+        heartbeat.abort();
     })
 }
 
