@@ -3,6 +3,7 @@
 # app stops, so the next start is instant; this stops it, or opens a psql session on it.
 #   scripts/db.sh start    start it (creating it on first use) and print its DATABASE_URL
 #   scripts/db.sh stop     stop it; the data stays in .data/pg
+#   scripts/db.sh restart  restart it now (fast shutdown: open connections are cut)
 #   scripts/db.sh psql     psql on the app database (more arguments go to psql)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +15,7 @@ command="${1:-}"
 case "$command" in
   start) pg_ensure && echo "$DATABASE_URL" ;;
   stop) pg_stop ;;
+  restart) pg_find_bin && pg_pick_dir && pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w restart >/dev/null ;;
   psql) pg_ensure && exec psql "$DATABASE_URL" "$@" ;;
-  *) sed -n '2,7s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,8s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
