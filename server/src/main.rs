@@ -53,7 +53,7 @@ async fn run() -> Result<(), String> {
         _ => {}
     }
     let config = Config::from_env()?;
-    server::telemetry::init(config.log_json);
+    let _log_writer = server::telemetry::init(config.log_json);
     let mut leptos = get_configuration(None).map_err(|err| format!("leptos configuration: {err}"))?;
     client_files_from_the_build(&mut leptos.leptos_options);
     let state = server::build_state(&config, leptos.leptos_options).await?;

@@ -29,11 +29,21 @@ const SAMPLE_EVERY: Duration = Duration::from_secs(10);
 
 /// Installs the global subscriber: `RUST_LOG` filters (default [`DEFAULT_LOG_FILTER`]), `json`
 /// picks JSON lines.
-pub fn init(json: bool) {
+///
+/// Lines are formatted on the request's thread but written to stderr by a thread of their own, so
+/// no request waits on the terminal or the journal. Nothing is dropped: when the writer falls
+/// 128 Ki lines behind, requests wait for it. Keep the returned guard until exit: dropping it
+/// flushes what is left.
+pub fn init(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(128 * 1024)
+        .finish(std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
     // A second init (tests start several servers in one process) is harmless: keep the first.
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    guard
 }
 
 /// Builds the span of one request.

@@ -25,8 +25,10 @@ use super::session::tokens::TokenKeys;
 /// Shared, cheaply cloned application state.
 #[derive(Clone, FromRef)]
 pub struct AppState {
-    /// Leptos' site configuration (paths of the compiled client, site address).
-    pub leptos_options: LeptosOptions,
+    /// Leptos' site configuration (paths of the compiled client, site address), behind a pointer:
+    /// the state is cloned for every request, and these are a dozen strings.
+    #[from_ref(skip)]
+    pub leptos_options: Arc<LeptosOptions>,
     /// The PostgreSQL pool.
     pub pool: PgPool,
     /// JWT signing and verification keys.
@@ -60,6 +62,13 @@ pub struct AppState {
     /// The WebAuthn relying party (`WEBAUTHN_RP_ID`, `WEBAUTHN_ORIGINS`); none when the app is
     /// reached by an IP address and no domain was configured (browsers refuse passkeys there).
     pub relying_party: Option<RelyingParty>,
+}
+
+/// What leptos_axum renders pages with.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        LeptosOptions::clone(&state.leptos_options)
+    }
 }
 
 impl AppState {

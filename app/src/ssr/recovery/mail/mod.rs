@@ -50,9 +50,13 @@ pub struct Mail {
     pub html: String,
 }
 
-/// Writes mails to the outbox and wakes the worker; built once at start-up.
+/// Writes mails to the outbox and wakes the worker; built once at start-up. Cloned with the
+/// state on every request, so it is one reference-counted pointer.
 #[derive(Clone)]
-pub struct Mailer {
+pub struct Mailer(Arc<MailerParts>);
+
+/// What a [`Mailer`] holds.
+pub struct MailerParts {
     transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
     from: Mailbox,
     public_url: Arc<str>,
@@ -66,6 +70,14 @@ pub struct Mailer {
 struct Body {
     text: String,
     html: String,
+}
+
+impl std::ops::Deref for Mailer {
+    type Target = MailerParts;
+
+    fn deref(&self) -> &MailerParts {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for Mailer {
@@ -92,14 +104,14 @@ impl Mailer {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(format!("PUBLIC_URL must start with http:// or https:// (got `{public_url}`)"));
         }
-        Ok(Mailer {
+        Ok(Mailer(Arc::new(MailerParts {
             transport,
             from,
             public_url: public_url.into(),
             retry_base: settings.retry_base,
             wake: Arc::new(Notify::new()),
             key,
-        })
+        })))
     }
 
     /// Whether mails leave at all (an SMTP server is configured).
