@@ -169,15 +169,24 @@ async fn killing_the_listener_mid_revocation_never_leaves_the_session_accepted(p
         let (killed, signed_out) = tokio::join!(kill, signout);
         assert!(killed.unwrap().rows_affected() >= 1);
         assert_eq!(signed_out.status, StatusCode::OK);
-        // B missed the notice or heard it; either way the session is refused from now on.
-        assert_eq!(b.get_bearer("/api/test/user", &token).await.status, StatusCode::UNAUTHORIZED);
+        // B heard the notice, or lost its connection before it: then it notices the loss as soon
+        // as its listener task runs (microseconds here; the test runs every task on one thread, so
+        // a request can be served before that task: hence a bound, not "at once"), empties its
+        // memory and reads the database.
+        assert!(
+            refused_within(&b, &token, Duration::from_secs(1)).await.is_some(),
+            "round {round}: B still accepted the signed-out token"
+        );
         // The listener comes back, subscribed, and memory serves again.
         let back = Instant::now();
         while !b.state.auth_cache.is_active() && back.elapsed() < Duration::from_secs(5) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         assert!(b.state.auth_cache.is_active(), "the listener did not come back");
-        assert_eq!(b.get_bearer("/api/test/user", &token).await.status, StatusCode::UNAUTHORIZED);
+        // Nothing stale survived the reconnection.
+        for _ in 0..3 {
+            assert_eq!(b.get_bearer("/api/test/user", &token).await.status, StatusCode::UNAUTHORIZED);
+        }
     }
 }
 
@@ -234,4 +243,53 @@ async fn two_factor_and_passkey_changes_reach_the_cache(pool: PgPool) {
         assert!(start.elapsed() < Duration::from_secs(2), "the removal was not heard");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn emptying_a_table_at_once_empties_every_cache(pool: PgPool) {
+    let (a, b) = two_instances(pool).await;
+    a.insert_user("adam", &["user"]).await;
+    let token = a.token("adam").await;
+    assert_eq!(b.get_bearer("/api/test/user", &token).await.status, StatusCode::OK);
+    // "Sign everyone out", the blunt way: no row trigger fires.
+    sqlx::query("truncate sessions cascade").execute(&a.pool).await.unwrap();
+    assert!(refused_within(&b, &token, Duration::from_secs(2)).await.is_some());
+    assert!(refused_within(&a, &token, Duration::from_secs(2)).await.is_some());
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_flood_of_refused_changes_sends_no_fence(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.insert_user("adam", &["user"]).await;
+    let token = app.token("adam").await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&app.pool).await.unwrap();
+    listener.listen("auth_changes").await.unwrap();
+    // The fences on the channel until a marker sent now (notices arrive in commit order).
+    async fn fences_until_marker(listener: &mut sqlx::postgres::PgListener, pool: &PgPool) -> usize {
+        sqlx::query("select pg_notify('auth_changes', 'marker')").execute(pool).await.unwrap();
+        let mut fences = 0;
+        loop {
+            let notice = listener.recv().await.unwrap();
+            match notice.payload() {
+                "marker" => return fences,
+                payload if payload.starts_with("f:") => fences += 1,
+                _ => {}
+            }
+        }
+    }
+    fences_until_marker(&mut listener, &app.pool).await;
+    for _ in 0..50 {
+        assert_eq!(app.post("/api/nowhere", &json!({})).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.post("/api/auth/signout", &json!({})).await.status, StatusCode::UNAUTHORIZED);
+        let wrong = json!({ "username": "adam", "password": "not-the-password" });
+        assert!(app.post("/api/auth/signin", &wrong).await.status.is_client_error());
+    }
+    assert_eq!(fences_until_marker(&mut listener, &app.pool).await, 0, "refusals sent fences");
+    for _ in 0..5 {
+        assert_eq!(
+            app.post_bearer("/api/auth/signout-others", &token, &json!({})).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(fences_until_marker(&mut listener, &app.pool).await, 5, "one fence per accepted change");
 }

@@ -1,24 +1,41 @@
 //! Read-your-writes for the auth cache: a request that may have changed a session or an account
-//! (any method but GET, HEAD and OPTIONS) answers only once this instance's listener has seen the
-//! notices of what it changed (see `AuthCache::fence`). Without it, a client that signs out and at
-//! once calls again on the same instance could be served from memory before the notice lands.
+//! (any method but GET, HEAD and OPTIONS, answered with a success) answers only once this
+//! instance's listener has seen the notices of what it changed (see `AuthCache::fence`). Without
+//! it, a client that signs out and at once calls again on the same instance could be served from
+//! memory before the notice lands.
 //!
 //! Costs one `pg_notify` round trip per such request while the cache is on; the hot path (GETs)
-//! pays nothing.
+//! pays nothing, and neither do refusals: a flood of bad requests (404, 401, 422, 429) must not
+//! turn into a flood of notifications, and a refused request changed nothing its own client will
+//! read next. (A refusal that does change something, such as a refresh token's reuse ending its
+//! session, concerns another client, who is covered like any other instance: by the notice.)
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::Method;
+use sqlx::PgPool;
 
-use app::ssr::state::AppState;
+use app::ssr::session::auth_cache::AuthCache;
+
+/// What the layer needs: two handles, cloned per request (the whole `AppState` would cost every
+/// request a few dozen reference-count updates).
+#[derive(Clone)]
+pub struct Fence {
+    /// The cache whose listener must see the fence.
+    pub cache: Arc<AuthCache>,
+    /// Where the fence is sent.
+    pub pool: PgPool,
+}
 
 /// Runs the request, then waits for the fence when the method may have changed something.
-pub async fn after_changes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn after_changes(State(fence): State<Fence>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let response = next.run(request).await;
-    if !safe {
-        state.auth_cache.fence(&state.pool).await;
+    if !safe && response.status().is_success() {
+        fence.cache.fence(&fence.pool).await;
     }
     response
 }

@@ -21,7 +21,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 use sqlx::PgPool;
@@ -36,6 +36,9 @@ pub const ENTRY_TTL: Duration = Duration::from_secs(60);
 const FENCE_WAIT: Duration = Duration::from_secs(2);
 /// The notification channel (the triggers' and ours).
 pub const CHANNEL: &str = "auth_changes";
+/// Longest this instance's own heartbeat may go unheard before memory stops being trusted (the
+/// heartbeat goes every 2 s: three missed).
+pub const BEAT_STALE: Duration = Duration::from_millis(6_500);
 /// Rough bytes of a session entry (key, user id, state, moka's bookkeeping).
 const SESSION_ENTRY_BYTES: u32 = 96;
 
@@ -48,8 +51,10 @@ pub enum Notice {
     Session(Uuid),
     /// Instance `instance` passed fence number `number`.
     Fence { instance: u64, number: u64 },
-    /// Some instance is alive (proves the listening connection still delivers).
-    Heartbeat,
+    /// Instance `instance` is alive: its own heartbeats prove this instance's listener delivers.
+    Heartbeat { instance: u64 },
+    /// A table was emptied (`TRUNCATE`): forget everything.
+    All,
 }
 
 impl Notice {
@@ -64,7 +69,8 @@ impl Notice {
                 let (instance, number) = rest.split_once(':')?;
                 Some(Notice::Fence { instance: instance.parse().ok()?, number: number.parse().ok()? })
             }
-            "h" => Some(Notice::Heartbeat),
+            "h" => rest.parse().ok().map(|instance| Notice::Heartbeat { instance }),
+            "*" => Some(Notice::All),
             _ => None,
         }
     }
@@ -105,6 +111,9 @@ pub struct AuthCache {
     next_fence: AtomicU64,
     /// The highest fence of this instance the listener has seen.
     fences_seen: watch::Sender<u64>,
+    /// When the listener last heard this instance's own heartbeat, in milliseconds since `born`.
+    last_beat_ms: AtomicU64,
+    born: Instant,
 }
 
 impl std::fmt::Debug for AuthCache {
@@ -139,12 +148,31 @@ impl AuthCache {
             instance: rand::random(),
             next_fence: AtomicU64::new(0),
             fences_seen: watch::Sender::new(0),
+            last_beat_ms: AtomicU64::new(0),
+            born: Instant::now(),
         }
     }
 
-    /// Whether lookups are served from memory now (configured, and the listener is subscribed).
+    /// Whether lookups are served from memory now: configured, the listener subscribed, and this
+    /// instance's own heartbeat heard through it lately (a listener cut off without noticing, or
+    /// lagging behind, stops being trusted within [`BEAT_STALE`]).
     pub fn is_active(&self) -> bool {
-        self.configured && self.listening.load(Ordering::SeqCst)
+        self.configured && self.listening.load(Ordering::SeqCst) && self.beat_is_fresh()
+    }
+
+    fn beat_is_fresh(&self) -> bool {
+        let now = u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX);
+        now.saturating_sub(self.last_beat_ms.load(Ordering::Relaxed)) <= BEAT_STALE.as_millis() as u64
+    }
+
+    fn beat_heard(&self) {
+        let now = u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_beat_ms.store(now, Ordering::Relaxed);
+    }
+
+    /// The heartbeat payload this instance sends.
+    pub fn heartbeat_payload(&self) -> String {
+        format!("h:{}", self.instance)
     }
 
     /// Whether caching is configured at all.
@@ -193,7 +221,11 @@ impl AuthCache {
                 self.epoch.fetch_add(1, Ordering::SeqCst);
                 self.sessions.invalidate(&session);
             }
-            Notice::Fence { instance, number } if instance == self.instance => {
+            // A number this instance never sent is forged (anyone who can connect may NOTIFY):
+            // believing it would release every later fence early.
+            Notice::Fence { instance, number }
+                if instance == self.instance && number <= self.next_fence.load(Ordering::SeqCst) =>
+            {
                 self.fences_seen.send_if_modified(|seen| {
                     let newer = number > *seen;
                     if newer {
@@ -202,7 +234,9 @@ impl AuthCache {
                     newer
                 });
             }
-            Notice::Fence { .. } | Notice::Heartbeat => {}
+            Notice::Heartbeat { instance } if instance == self.instance => self.beat_heard(),
+            Notice::All => self.clear(),
+            Notice::Fence { .. } | Notice::Heartbeat { .. } => {}
         }
     }
 
@@ -221,6 +255,8 @@ impl AuthCache {
         }
         self.clear();
         if listening {
+            // Subscribed just now: as good as a heartbeat.
+            self.beat_heard();
             self.listening.store(true, Ordering::SeqCst);
         }
     }
@@ -274,7 +310,8 @@ mod tests {
         assert_eq!(Notice::parse(&format!("u:{id}")), Some(Notice::User(id)));
         assert_eq!(Notice::parse(&format!("s:{id}")), Some(Notice::Session(id)));
         assert_eq!(Notice::parse("f:42:7"), Some(Notice::Fence { instance: 42, number: 7 }));
-        assert_eq!(Notice::parse("h:1"), Some(Notice::Heartbeat));
+        assert_eq!(Notice::parse("h:1"), Some(Notice::Heartbeat { instance: 1 }));
+        assert_eq!(Notice::parse("*:sessions"), Some(Notice::All));
         assert_eq!(Notice::parse("u:not-a-uuid"), None);
         assert_eq!(Notice::parse("x"), None);
     }

@@ -4,9 +4,10 @@
 //! The cache serves only while this listener is subscribed. When its connection drops (PostgreSQL
 //! restarted, the backend was terminated, the network failed) the cache is switched off and
 //! emptied at once, requests read the database, and the cache comes back, empty, only after a new
-//! connection has subscribed again. A connection that silently stops delivering is caught by
-//! heartbeats: every instance notifies the channel every [`HEARTBEAT`], and a listener that has
-//! heard nothing at all for [`SILENCE`] is treated as dropped.
+//! connection has subscribed again. A connection that silently stops delivering, or lags, is caught
+//! by heartbeats: every instance notifies the channel every [`HEARTBEAT`] and listens for its own;
+//! memory is not trusted once its own has gone unheard for `auth_cache::BEAT_STALE`, and a listener
+//! that has heard nothing at all for [`SILENCE`] is treated as dropped.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +31,9 @@ pub fn spawn(pool: PgPool, cache: Arc<AuthCache>) -> tokio::task::JoinHandle<()>
         return tokio::spawn(async {});
     }
     let beat = pool.clone();
+    let payload = cache.heartbeat_payload();
     tokio::spawn(async move {
-        let heartbeat = tokio::spawn(heartbeat(beat));
+        let heartbeat = tokio::spawn(heartbeat(beat, payload));
         while !pool.is_closed() {
             match subscribe(&pool).await {
                 Ok(listener) => {
@@ -88,7 +90,7 @@ async fn listen(mut listener: PgListener, cache: &AuthCache) {
 }
 
 /// Notifies the channel every [`HEARTBEAT`], for every instance's listener to hear.
-async fn heartbeat(pool: PgPool) {
+async fn heartbeat(pool: PgPool, payload: String) {
     let mut ticker = tokio::time::interval(HEARTBEAT);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -97,6 +99,6 @@ async fn heartbeat(pool: PgPool) {
             return;
         }
         // Failing is fine: the database is down, and the listeners notice that on their own.
-        let _ = sqlx::query("select pg_notify($1, 'h:')").bind(CHANNEL).execute(&pool).await;
+        let _ = sqlx::query("select pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&pool).await;
     }
 }
