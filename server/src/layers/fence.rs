@@ -30,9 +30,47 @@ pub struct Fence {
     pub pool: PgPool,
 }
 
+/// Requests that change nothing the cache holds for their caller, so need no fence: reads that are
+/// server functions (which are all POSTs), ceremonies being started, and the doors that open a
+/// new session (nothing is remembered of a session before its first request) or renew one (a later
+/// expiry only ever extends what is remembered). Everything else is fenced: a new endpoint is
+/// safe by default.
+const UNFENCED: &[&str] = &[
+    "/api/fn/me",
+    "/api/fn/board",
+    "/api/fn/sessions",
+    "/api/fn/passkeys",
+    "/api/fn/signup-options",
+    "/api/fn/admin-users",
+    "/api/fn/admin-audit",
+    "/api/fn/sign-in",
+    "/api/fn/sign-up",
+    "/api/fn/verify-second-factor",
+    "/api/fn/refresh",
+    "/api/fn/forgot-password",
+    "/api/fn/passkey-signin-start",
+    "/api/fn/passkey-signin-finish",
+    "/api/fn/passkey-signup-start",
+    "/api/fn/passkey-signup-finish",
+    "/api/fn/passkey-register-start",
+    "/api/fn/passkey-reauth-start",
+    "/api/auth/signin",
+    "/api/auth/signup",
+    "/api/auth/2fa/verify",
+    "/api/auth/refresh",
+    "/api/auth/password/forgot",
+    "/api/auth/passkeys/signin/start",
+    "/api/auth/passkeys/signin/finish",
+    "/api/auth/passkeys/signup/start",
+    "/api/auth/passkeys/signup/finish",
+    "/api/auth/passkeys/register/start",
+    "/api/auth/passkeys/reauth/start",
+];
+
 /// Runs the request, then waits for the fence when the method may have changed something.
 pub async fn after_changes(State(fence): State<Fence>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || UNFENCED.contains(&request.uri().path());
     let response = next.run(request).await;
     if !safe && response.status().is_success() {
         fence.cache.fence(&fence.pool).await;

@@ -3,7 +3,8 @@
 //!
 //! From the outside in:
 //! 1. [`request_id`]: every request gets an id, answered in `x-request-id` and logged;
-//! 2. [`telemetry`](crate::telemetry): one log line per request, and the request metrics;
+//! 2. [`telemetry`](crate::telemetry): the request's log span (and a line per request at debug level),
+//!    and the request metrics;
 //! 3. [`security_headers`]: CSP for non-pages, nosniff, framing, referrer, HSTS when configured;
 //! 4. [`api_errors`]: refusals written as plain text by inner layers become our JSON error body;
 //! 5. [`cache`]: `/api` answers are never cached, hashed client files are cached for good;
