@@ -168,6 +168,7 @@ async fn a_deleted_users_token_stops_working(pool: PgPool) {
     let token = app.token("adam").await;
     assert_eq!(app.get_bearer("/api/test/user", &token).await.status, StatusCode::OK);
     sqlx::query("delete from users where username = 'adam'").execute(&pool).await.unwrap();
+    app.settle().await;
     app.get_bearer("/api/test/user", &token).await.assert_error(401, "unauthorized");
     let unknown = forge(Algorithm::HS256, SECRET, &json!(uuid::Uuid::nil()), 3600);
     app.get_bearer("/api/test/user", &unknown).await.assert_error(401, "unauthorized");
@@ -183,6 +184,7 @@ async fn roles_are_read_from_the_database_on_every_request(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
+    app.settle().await;
     let answer = app.get_bearer("/api/test/pm", &token).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body["user"]["roles"], json!(["user", "pm"]));

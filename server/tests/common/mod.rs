@@ -175,6 +175,13 @@ pub async fn start_auth_cache(state: &AppState) {
 }
 
 impl TestApp {
+    /// Waits until this server's auth cache has heard of every change committed so far. For a test
+    /// that changes the database behind the app's back (as another instance or an operator would)
+    /// and then asks this server: the notice takes a moment, as it does between instances.
+    pub async fn settle(&self) {
+        self.state.auth_cache.fence(&self.pool).await;
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
