@@ -26,7 +26,7 @@ use app::ssr::recovery::mail::{MailSettings, Mailer};
 use app::ssr::secrets::ServerKey;
 use app::ssr::session::auth_cache::AuthCache;
 use app::ssr::session::tokens::TokenKeys;
-use app::ssr::state::AppState;
+use app::ssr::state::{AppParts, AppState};
 use app::ui::App;
 use config::Config;
 
@@ -86,7 +86,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         key.clone(),
     )?;
     app::ssr::identity::policy::load();
-    Ok(AppState {
+    Ok(AppState::new(AppParts {
         leptos_options: Arc::new(leptos_options),
         pool,
         tokens: Arc::new(tokens),
@@ -104,7 +104,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
         mfa: MfaSettings { require_for_admins: config.require_2fa_for_admins },
         key,
         relying_party,
-    })
+    }))
 }
 
 /// The whole HTTP application: REST API, server functions, server-rendered pages and static files.

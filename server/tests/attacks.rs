@@ -225,11 +225,11 @@ async fn server_functions_take_json_only_and_never_redirect(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn the_production_profile_is_strict_and_can_send_hsts(pool: PgPool) {
-    use app::ssr::state::{AppState, Profile};
+    use app::ssr::state::{AppParts, Profile};
     use leptos::config::{Env, LeptosOptions};
     // A development build (LEPTOS_ENV=DEV) run with APP_ENV=production and HSTS=true.
     let options = LeptosOptions::builder().output_name("rust-auth").env(Env::DEV).build();
-    let state = AppState {
+    let state = AppParts {
         leptos_options: options.clone().into(),
         profile: Profile { production: true, hsts: true, ..Profile::default() },
         ..common::state(pool.clone())
@@ -243,7 +243,7 @@ async fn the_production_profile_is_strict_and_can_send_hsts(pool: PgPool) {
     // Development: the live-reload socket is allowed, and no HSTS unless asked.
     let options = LeptosOptions::builder().output_name("rust-auth").env(Env::DEV).build();
     let dev =
-        common::serve(AppState { leptos_options: options.into(), ..common::state(pool.clone()) }, pool).await;
+        common::serve(AppParts { leptos_options: options.into(), ..common::state(pool.clone()) }, pool).await;
     let (headers, _) = dev.page("/signin").await;
     assert!(headers["content-security-policy"].to_str().unwrap().contains("ws://127.0.0.1:*"));
     assert!(!headers.contains_key("strict-transport-security"));

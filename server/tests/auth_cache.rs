@@ -209,7 +209,7 @@ async fn while_the_listener_is_down_requests_read_the_database(pool: PgPool) {
 async fn two_factor_and_passkey_changes_reach_the_cache(pool: PgPool) {
     // An admin whose session has no second factor, under REQUIRE_2FA_FOR_ADMINS: the factors and
     // the session's second factor decide the Admin board, so their changes must be heard.
-    let strict = app::ssr::state::AppState {
+    let strict = app::ssr::state::AppParts {
         mfa: app::ssr::factors::settings::MfaSettings { require_for_admins: true },
         ..state(pool.clone())
     };

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use app::ssr::session::settings::SessionSettings;
-use app::ssr::state::AppState;
+use app::ssr::state::AppParts;
 
 /// A six-digit code that is not right now (nor in the neighbouring steps).
 fn wrong_code(secret: &[u8]) -> String {
@@ -84,7 +84,7 @@ async fn verify(app: &TestApp, challenge: &str, code: &str) -> common::Answer {
 /// A server whose client address comes from `X-Forwarded-For` (the test client is the proxy).
 async fn behind_proxy(pool: PgPool) -> TestApp {
     let trusted = ["127.0.0.1/32".parse().unwrap()].into();
-    common::serve(AppState { trusted_proxies: trusted, ..common::state(pool.clone()) }, pool).await
+    common::serve(AppParts { trusted_proxies: trusted, ..common::state(pool.clone()) }, pool).await
 }
 
 fn from(request: reqwest::RequestBuilder, address: &str) -> reqwest::RequestBuilder {
@@ -298,7 +298,7 @@ async fn an_admin_reset_ends_every_session_and_admins_cannot_reset_their_own(poo
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn require_2fa_for_admins_gates_every_admin_power(pool: PgPool) {
-    let state = AppState {
+    let state = AppParts {
         mfa: app::ssr::factors::settings::MfaSettings { require_for_admins: true },
         ..common::state(pool.clone())
     };
@@ -568,7 +568,7 @@ async fn every_credential_change_voids_links_of_every_purpose(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn eight_concurrent_refreshes_of_one_token_leave_one_chain(pool: PgPool) {
-    let state = AppState {
+    let state = AppParts {
         sessions: SessionSettings { reuse_grace: Duration::from_secs(1), ..SessionSettings::default() },
         ..common::state(pool.clone())
     };
@@ -657,7 +657,7 @@ async fn refreshing_never_extends_a_session_past_its_absolute_lifetime(pool: PgP
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn refreshes_are_limited_per_session(pool: PgPool) {
-    let state = AppState {
+    let state = AppParts {
         sessions: SessionSettings { max_refreshes_per_hour: 5, ..SessionSettings::default() },
         ..common::state(pool.clone())
     };

@@ -8,13 +8,13 @@ use common::smtp::Smtp;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use app::ssr::state::AppState;
+use app::ssr::state::AppParts;
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn mails_wait_out_a_dead_mail_server_and_a_restart_and_arrive_once(pool: PgPool) {
     let mut smtp = Smtp::start().await;
     smtp.stop();
-    let state = AppState { mailer: common::mailer(Some(smtp.url())), ..common::state(pool.clone()) };
+    let state = AppParts { mailer: common::mailer(Some(smtp.url())), ..common::state(pool.clone()) };
     let worker = app::ssr::recovery::mail::worker::spawn(pool.clone(), state.mailer.clone());
     let app = common::serve(state.clone(), pool.clone()).await;
     // Requests are not slowed or failed by the dead mail server.
@@ -57,7 +57,7 @@ async fn mails_wait_out_a_dead_mail_server_and_a_restart_and_arrive_once(pool: P
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_stopped_worker_claims_nothing_and_another_instance_sends_what_is_left(pool: PgPool) {
     let smtp = Smtp::start().await;
-    let state = AppState { mailer: common::mailer(Some(smtp.url())), ..common::state(pool.clone()) };
+    let state = AppParts { mailer: common::mailer(Some(smtp.url())), ..common::state(pool.clone()) };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker =
         app::ssr::recovery::mail::worker::spawn_stoppable(pool.clone(), state.mailer.clone(), stopped);

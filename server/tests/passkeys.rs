@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use app::ssr::factors::settings::MfaSettings;
-use app::ssr::state::AppState;
+use app::ssr::state::AppParts;
 
 /// Adds a passkey on `device` to the account of `token`, confirmed with the password.
 async fn add_passkey(app: &TestApp, token: &str, device: &mut Device) -> Value {
@@ -515,7 +515,7 @@ async fn a_disabled_account_and_an_unverified_address_are_refused_as_for_passwor
     // With verified addresses required, an unverified one is refused too (a passwordless account's
     // address is not verified until its link is followed).
     let (_, mut pats_phone) = passwordless(&app, "pat").await;
-    let strict = AppState {
+    let strict = AppParts {
         recovery: app::ssr::recovery::settings::Recovery {
             require_verified_email: true,
             ..app.state.recovery
@@ -529,7 +529,7 @@ async fn a_disabled_account_and_an_unverified_address_are_refused_as_for_passwor
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn an_admin_with_only_a_passkey_passes_the_two_factor_requirement(pool: PgPool) {
-    let state = AppState { mfa: MfaSettings { require_for_admins: true }, ..common::state(pool.clone()) };
+    let state = AppParts { mfa: MfaSettings { require_for_admins: true }, ..common::state(pool.clone()) };
     let app = common::serve(state, pool).await;
     let password_only = user(&app, "root", &["admin"]).await;
     app.get_bearer("/api/test/admin", &password_only).await.assert_error(403, "mfa_setup_required");
@@ -636,7 +636,7 @@ async fn an_admins_password_alone_never_adds_a_second_factor_to_one_that_has_a_p
     // The attack: the admin's password is phished. The admin signs in with a passkey; the thief
     // signs in with the password (a session without admin powers) and tries to add a factor of
     // their own, to reach the admin powers and to stay in.
-    let state = AppState { mfa: MfaSettings { require_for_admins: true }, ..common::state(pool.clone()) };
+    let state = AppParts { mfa: MfaSettings { require_for_admins: true }, ..common::state(pool.clone()) };
     let app = common::serve(state, pool).await;
     let first = user(&app, "root", &["admin"]).await;
     let mut admins_key = Device::new();
@@ -696,7 +696,7 @@ async fn with_two_factor_sign_in_on_adding_a_passkey_needs_a_code_too(pool: PgPo
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn an_admin_loses_the_powers_with_the_last_factor(pool: PgPool) {
-    let state = AppState { mfa: MfaSettings { require_for_admins: true }, ..common::state(pool.clone()) };
+    let state = AppParts { mfa: MfaSettings { require_for_admins: true }, ..common::state(pool.clone()) };
     let app = common::serve(state, pool).await;
     let first = user(&app, "root", &["admin"]).await;
     let mut key = Device::new();
@@ -859,7 +859,7 @@ async fn a_reset_removes_every_passkey_when_asked_and_keeps_them_otherwise(pool:
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_passwordless_sign_up_waits_for_the_address_when_sign_in_needs_it(pool: PgPool) {
-    let state = AppState {
+    let state = AppParts {
         recovery: app::ssr::recovery::settings::Recovery {
             require_verified_email: true,
             ..app::ssr::recovery::settings::Recovery::default()

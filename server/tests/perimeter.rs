@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use app::ssr::state::AppState;
+use app::ssr::state::AppParts;
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn probes_answer(pool: PgPool) {
@@ -30,7 +30,7 @@ async fn an_unreachable_database_is_503_not_500(pool: PgPool) {
         .acquire_timeout(std::time::Duration::from_secs(1))
         .connect_lazy("postgres://app@127.0.0.1:1/none")
         .unwrap();
-    let state = AppState { pool: dead, ..common::state(pool.clone()) };
+    let state = AppParts { pool: dead, ..common::state(pool.clone()) };
     let app = common::serve(state, pool).await;
     app.get("/readyz").await.assert_error(503, "unavailable");
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
@@ -70,7 +70,7 @@ async fn every_answer_carries_a_request_id_and_a_5xx_body_quotes_it(pool: PgPool
         app.send(app.request(reqwest::Method::GET, "/healthz").header("x-request-id", "chosen-by-me")).await;
     assert_ne!(id(&chosen), "chosen-by-me");
     let proxied =
-        AppState { trusted_proxies: ["127.0.0.1/32".parse().unwrap()].into(), ..common::state(pool.clone()) };
+        AppParts { trusted_proxies: ["127.0.0.1/32".parse().unwrap()].into(), ..common::state(pool.clone()) };
     let behind = common::serve(proxied, pool.clone()).await;
     let passed = behind
         .send(behind.request(reqwest::Method::GET, "/healthz").header("x-request-id", "edge-1234"))
@@ -86,7 +86,7 @@ async fn every_answer_carries_a_request_id_and_a_5xx_body_quotes_it(pool: PgPool
         .acquire_timeout(std::time::Duration::from_secs(1))
         .connect_lazy("postgres://app@127.0.0.1:1/none")
         .unwrap();
-    let broken = common::serve(AppState { pool: dead, ..common::state(pool.clone()) }, pool).await;
+    let broken = common::serve(AppParts { pool: dead, ..common::state(pool.clone()) }, pool).await;
     let answer = broken.signup("adam", &[]).await;
     answer.assert_error(503, "unavailable");
     assert_eq!(answer.body["requestId"], id(&answer));
@@ -105,7 +105,7 @@ async fn hashed_client_files_are_cached_for_good_and_pages_revalidated(pool: PgP
         .site_root(site.to_str().unwrap())
         .build();
     let app =
-        common::serve(AppState { leptos_options: options.into(), ..common::state(pool.clone()) }, pool).await;
+        common::serve(AppParts { leptos_options: options.into(), ..common::state(pool.clone()) }, pool).await;
     let hashed = app.get("/pkg/rust-auth.GhyLnY2ZyJH8ftqCbyw1yw.wasm").await;
     assert_eq!(hashed.status, StatusCode::OK);
     assert_eq!(hashed.headers["cache-control"], "public, max-age=31536000, immutable");

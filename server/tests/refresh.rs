@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use app::ssr::session::settings::SessionSettings;
-use app::ssr::state::AppState;
+use app::ssr::state::AppParts;
 
 async fn signin(app: &TestApp, remember: bool) -> Value {
     let body = json!({ "username": "adam", "password": PASSWORD, "remember": remember });
@@ -71,7 +71,7 @@ async fn sign_in_hands_out_a_refresh_token_beside_the_tutorials_fields(pool: PgP
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_refresh_rotates_and_a_reused_token_ends_the_session(pool: PgPool) {
-    let state = AppState {
+    let state = AppParts {
         sessions: SessionSettings { reuse_grace: Duration::from_secs(1), ..SessionSettings::default() },
         ..common::state(pool.clone())
     };

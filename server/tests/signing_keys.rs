@@ -19,14 +19,14 @@ use sqlx::PgPool;
 use app::ssr::session::keyring;
 use app::ssr::session::signing_keys::{self, KeyPolicy};
 use app::ssr::session::tokens::{Signing, TokenKeys, TokenSettings};
-use app::ssr::state::AppState;
+use app::ssr::state::AppParts;
 
 /// A server signing with ES256 keys from its database (created at start, as `server` does).
 async fn es256(pool: PgPool) -> TestApp {
     let base = common::state(pool.clone());
     let tokens = TokenKeys::with_signing(Signing::Es256, Some(SECRET), TokenSettings::with_ttl(TTL)).unwrap();
     keyring::start(&pool, &base.key, &tokens).await.unwrap();
-    serve(AppState { tokens: Arc::new(tokens), ..base }, pool).await
+    serve(AppParts { tokens: Arc::new(tokens), ..base }, pool).await
 }
 
 fn header(token: &str) -> Header {

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use app::ssr::guard::throttle::Throttle;
 use app::ssr::identity::settings::SignupPolicy;
-use app::ssr::state::AppState;
+use app::ssr::state::AppParts;
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn creates_a_user_with_the_default_role(pool: PgPool) {
@@ -195,7 +195,7 @@ async fn thirty_concurrent_signups_of_one_username_give_one_account(pool: PgPool
     // the race on the unique index is under test.
     let mut throttle = Throttle::default();
     throttle.signup.per_address = Some(100);
-    let app = common::serve(AppState { throttle, ..common::state(pool.clone()) }, pool).await;
+    let app = common::serve(AppParts { throttle, ..common::state(pool.clone()) }, pool).await;
     let attempts = (0..30).map(|i| {
         let mut body = signup_body("racer", &[]);
         body["email"] = json!(format!("racer{i}@example.com"));

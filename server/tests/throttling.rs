@@ -11,7 +11,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use app::ssr::guard::throttle::{Limits, Throttle};
-use app::ssr::state::AppState;
+use app::ssr::state::AppParts;
 
 fn signin_limits(per_pair: i32, per_key: i32, per_address: i32, window: Duration) -> Throttle {
     Throttle {
@@ -27,13 +27,13 @@ fn signin_limits(per_pair: i32, per_key: i32, per_address: i32, window: Duration
 }
 
 async fn spawn_limited(pool: PgPool, throttle: Throttle) -> TestApp {
-    serve(AppState { throttle, ..state(pool.clone()) }, pool).await
+    serve(AppParts { throttle, ..state(pool.clone()) }, pool).await
 }
 
 /// A server that believes `X-Forwarded-For` from 127.0.0.1, so a test can speak from many addresses.
 async fn spawn_behind_proxy(pool: PgPool, throttle: Throttle) -> TestApp {
     let trusted = ["127.0.0.1/32".parse().unwrap()].into();
-    serve(AppState { throttle, trusted_proxies: trusted, ..state(pool.clone()) }, pool).await
+    serve(AppParts { throttle, trusted_proxies: trusted, ..state(pool.clone()) }, pool).await
 }
 
 async fn fail(app: &TestApp, login: &str) -> Answer {

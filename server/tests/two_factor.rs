@@ -10,7 +10,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use app::ssr::factors::settings::MfaSettings;
-use app::ssr::state::AppState;
+use app::ssr::state::AppParts;
 
 /// Sets up and turns on two-factor sign-in for `username`; returns the secret and the recovery codes.
 async fn turn_on(app: &TestApp, username: &str) -> (Vec<u8>, Vec<String>) {
@@ -183,7 +183,7 @@ async fn turning_it_off_needs_the_password_and_a_code(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn admins_can_reset_a_users_two_factor_and_may_be_required_to_use_it(pool: PgPool) {
-    let state = AppState { mfa: MfaSettings { require_for_admins: true }, ..common::state(pool.clone()) };
+    let state = AppParts { mfa: MfaSettings { require_for_admins: true }, ..common::state(pool.clone()) };
     let app = common::serve(state, pool).await;
     app.insert_user("root", &["admin"]).await;
     app.insert_user("adam", &["user"]).await;

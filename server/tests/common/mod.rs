@@ -27,7 +27,7 @@ use app::ssr::session::auth_cache::AuthCache;
 use app::ssr::session::settings::SessionSettings;
 use app::ssr::session::signing_keys::KeyPolicy;
 use app::ssr::session::tokens::{TokenKeys, TokenSettings};
-use app::ssr::state::{AppState, Profile};
+use app::ssr::state::{AppParts, AppState, Profile};
 use app::validation::SignupForm;
 use server::listener::ListenerLimits;
 
@@ -77,13 +77,13 @@ pub async fn spawn(pool: PgPool) -> TestApp {
 
 /// Starts a server with the given role policy.
 pub async fn spawn_with(pool: PgPool, signup: SignupPolicy) -> TestApp {
-    serve(AppState { signup, ..state(pool.clone()) }, pool).await
+    serve(AppParts { signup, ..state(pool.clone()) }, pool).await
 }
 
 /// The state of a test server: default policy and throttling, the test secret, bcrypt cost 4 (the
 /// minimum: these tests check behaviour, not bcrypt's speed).
-pub fn state(pool: PgPool) -> AppState {
-    AppState {
+pub fn state(pool: PgPool) -> AppParts {
+    AppParts {
         leptos_options: Arc::new(LeptosOptions::builder().output_name("rust-auth").build()),
         pool,
         tokens: Arc::new(TokenKeys::new(SECRET, TokenSettings::with_ttl(TTL)).unwrap()),
@@ -141,18 +141,19 @@ pub fn mailer(smtp_url: Option<String>) -> Mailer {
 /// A server whose mails go to a real SMTP server started for the test, through the outbox worker.
 pub async fn spawn_with_mail(pool: PgPool) -> (TestApp, smtp::Smtp) {
     let smtp = smtp::Smtp::start().await;
-    let state = AppState { mailer: mailer(Some(smtp.url())), ..state(pool.clone()) };
+    let state = AppParts { mailer: mailer(Some(smtp.url())), ..state(pool.clone()) };
     app::ssr::recovery::mail::worker::spawn(pool.clone(), state.mailer.clone());
     (serve(state, pool).await, smtp)
 }
 
 /// Serves `state` on a free port, with the production listener and its default limits.
-pub async fn serve(state: AppState, pool: PgPool) -> TestApp {
-    serve_with_limits(state, pool, ListenerLimits::default()).await
+pub async fn serve(state: impl Into<AppState>, pool: PgPool) -> TestApp {
+    serve_with_limits(state.into(), pool, ListenerLimits::default()).await
 }
 
 /// Serves `state` on a free port with the given connection limits.
-pub async fn serve_with_limits(state: AppState, pool: PgPool, limits: ListenerLimits) -> TestApp {
+pub async fn serve_with_limits(state: impl Into<AppState>, pool: PgPool, limits: ListenerLimits) -> TestApp {
+    let state: AppState = state.into();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = server::app(state.clone());
