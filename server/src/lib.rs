@@ -87,7 +87,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
     )?;
     app::ssr::identity::policy::load();
     Ok(AppState::new(AppParts {
-        leptos_options: Arc::new(leptos_options),
+        leptos_options,
         pool,
         tokens: Arc::new(tokens),
         auth_cache: Arc::new(AuthCache::new(config.auth_cache_mb << 20)),
@@ -110,7 +110,7 @@ pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Resu
 /// The whole HTTP application: REST API, server functions, server-rendered pages and static files.
 pub fn app(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let options = LeptosOptions::clone(&state.leptos_options);
+    let options = state.leptos_options.clone();
     let layered_state = state.clone();
     let router = Router::new()
         .merge(rest::routes())

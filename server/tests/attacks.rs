@@ -230,7 +230,7 @@ async fn the_production_profile_is_strict_and_can_send_hsts(pool: PgPool) {
     // A development build (LEPTOS_ENV=DEV) run with APP_ENV=production and HSTS=true.
     let options = LeptosOptions::builder().output_name("rust-auth").env(Env::DEV).build();
     let state = AppParts {
-        leptos_options: options.clone().into(),
+        leptos_options: options.clone(),
         profile: Profile { production: true, hsts: true, ..Profile::default() },
         ..common::state(pool.clone())
     };
@@ -242,8 +242,7 @@ async fn the_production_profile_is_strict_and_can_send_hsts(pool: PgPool) {
     assert!(app.get("/api/test/user").await.headers.contains_key("strict-transport-security"));
     // Development: the live-reload socket is allowed, and no HSTS unless asked.
     let options = LeptosOptions::builder().output_name("rust-auth").env(Env::DEV).build();
-    let dev =
-        common::serve(AppParts { leptos_options: options.into(), ..common::state(pool.clone()) }, pool).await;
+    let dev = common::serve(AppParts { leptos_options: options, ..common::state(pool.clone()) }, pool).await;
     let (headers, _) = dev.page("/signin").await;
     assert!(headers["content-security-policy"].to_str().unwrap().contains("ws://127.0.0.1:*"));
     assert!(!headers.contains_key("strict-transport-security"));

@@ -104,8 +104,7 @@ async fn hashed_client_files_are_cached_for_good_and_pages_revalidated(pool: PgP
         .output_name("rust-auth")
         .site_root(site.to_str().unwrap())
         .build();
-    let app =
-        common::serve(AppParts { leptos_options: options.into(), ..common::state(pool.clone()) }, pool).await;
+    let app = common::serve(AppParts { leptos_options: options, ..common::state(pool.clone()) }, pool).await;
     let hashed = app.get("/pkg/rust-auth.GhyLnY2ZyJH8ftqCbyw1yw.wasm").await;
     assert_eq!(hashed.status, StatusCode::OK);
     assert_eq!(hashed.headers["cache-control"], "public, max-age=31536000, immutable");

@@ -53,7 +53,7 @@ impl std::ops::Deref for AppState {
 #[derive(Clone)]
 pub struct AppParts {
     /// Leptos' site configuration (paths of the compiled client, site address).
-    pub leptos_options: Arc<LeptosOptions>,
+    pub leptos_options: LeptosOptions,
     /// The PostgreSQL pool.
     pub pool: PgPool,
     /// JWT signing and verification keys.
@@ -92,7 +92,7 @@ pub struct AppParts {
 /// What leptos_axum renders pages with.
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        LeptosOptions::clone(&state.leptos_options)
+        state.leptos_options.clone()
     }
 }
 

@@ -667,10 +667,10 @@ mod tests {
             config(&pairs).unwrap().relying_party(site)
         };
         // Development on a loopback address: http://localhost:3000.
-        assert_eq!(party(&[]).unwrap().unwrap().id.as_ref(), "localhost");
+        assert_eq!(party(&[]).unwrap().unwrap().id, "localhost");
         // A public URL by name: its host.
         let named = party(&[("PUBLIC_URL", "https://auth.example.com")]).unwrap().unwrap();
-        assert_eq!(named.id.as_ref(), "auth.example.com");
+        assert_eq!(named.id, "auth.example.com");
         // Reached by an IP address, nothing configured: passkeys off, the server still starts.
         assert!(party(&[("PUBLIC_URL", "http://203.0.113.5:3000")]).unwrap().is_none());
         assert!(party(&[("PUBLIC_URL", "http://[2001:db8::1]:3000")]).unwrap().is_none());
@@ -687,7 +687,7 @@ mod tests {
             ("WEBAUTHN_RP_ID", "example.com"),
             ("WEBAUTHN_ORIGINS", "https://example.com,https://auth.example.com"),
         ]);
-        assert_eq!(subdomains.unwrap().unwrap().id.as_ref(), "example.com");
+        assert_eq!(subdomains.unwrap().unwrap().id, "example.com");
         // Production: https only, localhost aside.
         let production = [
             ("APP_ENV", "production"),

@@ -10,25 +10,12 @@
 //! read next. (A refusal that does change something, such as a refresh token's reuse ending its
 //! session, concerns another client, who is covered like any other instance: by the notice.)
 
-use std::sync::Arc;
-
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::Method;
-use sqlx::PgPool;
 
-use app::ssr::session::auth_cache::AuthCache;
-
-/// What the layer needs: two handles, cloned per request (the whole `AppState` would cost every
-/// request a few dozen reference-count updates).
-#[derive(Clone)]
-pub struct Fence {
-    /// The cache whose listener must see the fence.
-    pub cache: Arc<AuthCache>,
-    /// Where the fence is sent.
-    pub pool: PgPool,
-}
+use app::ssr::state::AppState;
 
 /// Requests that change nothing the cache holds for their caller, so need no fence: reads that are
 /// server functions (which are all POSTs), ceremonies being started, and the doors that open a
@@ -68,12 +55,12 @@ const UNFENCED: &[&str] = &[
 ];
 
 /// Runs the request, then waits for the fence when the method may have changed something.
-pub async fn after_changes(State(fence): State<Fence>, request: Request, next: Next) -> Response {
+pub async fn after_changes(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         || UNFENCED.contains(&request.uri().path());
     let response = next.run(request).await;
     if !safe && response.status().is_success() {
-        fence.cache.fence(&fence.pool).await;
+        state.auth_cache.fence(&state.pool).await;
     }
     response
 }

@@ -42,10 +42,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn apply(router: Router, state: &AppState) -> Router {
     // `Router::layer` wraps what is already there: the first call here is the innermost layer.
     router
-        .layer(axum::middleware::from_fn_with_state(
-            fence::Fence { cache: state.auth_cache.clone(), pool: state.pool.clone() },
-            fence::after_changes,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), fence::after_changes))
         .layer(axum::middleware::from_fn(server_fns::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.profile.body_read_timeout, body_limit::bounded))

@@ -84,7 +84,7 @@ pub async fn spawn_with(pool: PgPool, signup: SignupPolicy) -> TestApp {
 /// minimum: these tests check behaviour, not bcrypt's speed).
 pub fn state(pool: PgPool) -> AppParts {
     AppParts {
-        leptos_options: Arc::new(LeptosOptions::builder().output_name("rust-auth").build()),
+        leptos_options: LeptosOptions::builder().output_name("rust-auth").build(),
         pool,
         tokens: Arc::new(TokenKeys::new(SECRET, TokenSettings::with_ttl(TTL)).unwrap()),
         auth_cache: Arc::new(AuthCache::new(16 << 20)),

@@ -14,7 +14,7 @@ pub struct RelyingParty {
     /// webauthn-rs, configured once.
     pub webauthn: std::sync::Arc<webauthn_rs::Webauthn>,
     /// `WEBAUTHN_RP_ID`: the domain passkeys are bound to.
-    pub id: std::sync::Arc<str>,
+    pub id: String,
 }
 
 impl std::fmt::Debug for RelyingParty {
@@ -63,6 +63,6 @@ impl RelyingParty {
         }
         let webauthn =
             builder.build().map_err(|err| format!("the WebAuthn settings are not usable: {err}"))?;
-        Ok(RelyingParty { webauthn: std::sync::Arc::new(webauthn), id: id.into() })
+        Ok(RelyingParty { webauthn: std::sync::Arc::new(webauthn), id })
     }
 }

@@ -161,13 +161,17 @@ impl AuthCache {
     }
 
     fn beat_is_fresh(&self) -> bool {
-        let now = u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX);
-        now.saturating_sub(self.last_beat_ms.load(Ordering::Relaxed)) <= BEAT_STALE.as_millis() as u64
+        self.age_ms().saturating_sub(self.last_beat_ms.load(Ordering::Relaxed))
+            <= BEAT_STALE.as_millis() as u64
     }
 
     fn beat_heard(&self) {
-        let now = u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_beat_ms.store(now, Ordering::Relaxed);
+        self.last_beat_ms.store(self.age_ms(), Ordering::Relaxed);
+    }
+
+    /// Milliseconds since this cache was made (what `last_beat_ms` counts in).
+    fn age_ms(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// The heartbeat payload this instance sends.

@@ -50,13 +50,9 @@ pub struct Mail {
     pub html: String,
 }
 
-/// Writes mails to the outbox and wakes the worker; built once at start-up. Cloned with the
-/// state on every request, so it is one reference-counted pointer.
+/// Writes mails to the outbox and wakes the worker; built once at start-up.
 #[derive(Clone)]
-pub struct Mailer(Arc<MailerParts>);
-
-/// What a [`Mailer`] holds.
-pub struct MailerParts {
+pub struct Mailer {
     transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
     from: Mailbox,
     public_url: Arc<str>,
@@ -70,14 +66,6 @@ pub struct MailerParts {
 struct Body {
     text: String,
     html: String,
-}
-
-impl std::ops::Deref for Mailer {
-    type Target = MailerParts;
-
-    fn deref(&self) -> &MailerParts {
-        &self.0
-    }
 }
 
 impl std::fmt::Debug for Mailer {
@@ -104,14 +92,14 @@ impl Mailer {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(format!("PUBLIC_URL must start with http:// or https:// (got `{public_url}`)"));
         }
-        Ok(Mailer(Arc::new(MailerParts {
+        Ok(Mailer {
             transport,
             from,
             public_url: public_url.into(),
             retry_base: settings.retry_base,
             wake: Arc::new(Notify::new()),
             key,
-        })))
+        })
     }
 
     /// Whether mails leave at all (an SMTP server is configured).
