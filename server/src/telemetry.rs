@@ -73,19 +73,40 @@ fn request_span(request: &Request) -> Span {
 /// request would be built for nothing (three strings per request).
 static RECORDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Whether a metrics recorder is installed: [`layers::apply`](crate::layers::apply) adds
+/// [`note_route`] only then, so the app must be built after [`install_metrics`].
+pub fn recording() -> bool {
+    RECORDING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The route a request matched, handed to [`record_metrics`] in the response: that layer runs
+/// around the router, before any route is matched.
+#[derive(Clone)]
+struct Route(MatchedPath);
+
+/// Puts the matched route (its pattern) into the response, for [`record_metrics`]. Runs inside
+/// each route.
+pub async fn note_route(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(Route(route));
+    }
+    response
+}
+
 /// Counts every request by route (the route's pattern, never the raw path with its ids) and status,
 /// and records its latency.
 pub async fn record_metrics(request: Request, next: Next) -> Response {
-    if !RECORDING.load(std::sync::atomic::Ordering::Relaxed) {
+    if !recording() {
         return next.run(request).await;
     }
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| unmatched(request.uri().path()), |path| path.as_str().to_owned());
+    let unmatched = unmatched(request.uri().path());
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
+    let route =
+        response.extensions().get::<Route>().map_or(unmatched, |Route(path)| path.as_str()).to_owned();
     let labels = [("method", method), ("route", route), ("status", response.status().as_u16().to_string())];
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
@@ -93,11 +114,11 @@ pub async fn record_metrics(request: Request, next: Next) -> Response {
 }
 
 /// A label for a path no route matched: its first segment, so the label set stays small.
-fn unmatched(path: &str) -> String {
+fn unmatched(path: &str) -> &'static str {
     match path.split('/').nth(1) {
-        Some("pkg") => "/pkg/*".to_owned(),
-        Some("api") => "/api/*".to_owned(),
-        _ => "other".to_owned(),
+        Some("pkg") => "/pkg/*",
+        Some("api") => "/api/*",
+        _ => "other",
     }
 }
 
