@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody as _};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -32,6 +32,10 @@ pub async fn bounded(State(read_timeout): State<Duration>, request: Request, nex
         .and_then(|value| value.parse::<u64>().ok());
     if announced.is_some_and(|length| length > BODY_LIMIT_BYTES as u64) {
         return AppError::PayloadTooLarge.into_response();
+    }
+    // Most requests (every GET) have no body: nothing to read, so no timer to set.
+    if request.body().is_end_stream() {
+        return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
     let read = tokio::time::timeout(read_timeout, axum::body::to_bytes(body, BODY_LIMIT_BYTES));
