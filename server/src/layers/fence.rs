@@ -7,8 +7,8 @@
 //! Costs one `pg_notify` round trip per such request while the cache is on; the hot path (GETs)
 //! pays nothing, and neither do refusals: a flood of bad requests (404, 401, 422, 429) must not
 //! turn into a flood of notifications, and a refused request changed nothing its own client will
-//! read next. (A refusal that does change something, such as a refresh token's reuse ending its
-//! session, concerns another client, who is covered like any other instance: by the notice.)
+//! read next. (The one refusal that changes something, a refresh token's reuse ending its session,
+//! waits for the fence itself: see `session::refresh`.)
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;

@@ -339,6 +339,10 @@ pub async fn refresh(state: &AppState, token: &str, address: IpAddr) -> Result<S
         tx.commit().await?;
         state.mailer.wake();
         tracing::warn!(user = %account.user.id, session = %found.id, "a spent refresh token was presented: session ended");
+        // A refusal that changed something, so the fence layer (which waits after successes only)
+        // does not: wait here until this instance has heard of the ended session, or its access
+        // tokens could still be served from memory here a moment after this answer.
+        state.auth_cache.fence(&state.pool).await;
         return Err(AppError::RefreshTokenReused);
     }
     if account.disabled {
