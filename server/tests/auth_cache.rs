@@ -6,6 +6,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use app::ssr::session::settings::SessionSettings;
+use app::ssr::state::AppParts;
 use common::{PASSWORD, TestApp, serve, spawn, state};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -38,6 +40,20 @@ async fn silently(pool: &PgPool, sql: &str) {
     sqlx::query(sql).execute(&mut *tx).await.unwrap();
     sqlx::query("alter table users enable trigger users_auth_changes").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
+}
+
+/// The fences on the channel until a marker sent now (notices arrive in commit order).
+async fn fences_until_marker(listener: &mut sqlx::postgres::PgListener, pool: &PgPool) -> usize {
+    sqlx::query("select pg_notify('auth_changes', 'marker')").execute(pool).await.unwrap();
+    let mut fences = 0;
+    loop {
+        let notice = listener.recv().await.unwrap();
+        match notice.payload() {
+            "marker" => return fences,
+            payload if payload.starts_with("f:") => fences += 1,
+            _ => {}
+        }
+    }
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -264,19 +280,6 @@ async fn a_flood_of_refused_changes_sends_no_fence(pool: PgPool) {
     let token = app.token("adam").await;
     let mut listener = sqlx::postgres::PgListener::connect_with(&app.pool).await.unwrap();
     listener.listen("auth_changes").await.unwrap();
-    // The fences on the channel until a marker sent now (notices arrive in commit order).
-    async fn fences_until_marker(listener: &mut sqlx::postgres::PgListener, pool: &PgPool) -> usize {
-        sqlx::query("select pg_notify('auth_changes', 'marker')").execute(pool).await.unwrap();
-        let mut fences = 0;
-        loop {
-            let notice = listener.recv().await.unwrap();
-            match notice.payload() {
-                "marker" => return fences,
-                payload if payload.starts_with("f:") => fences += 1,
-                _ => {}
-            }
-        }
-    }
     fences_until_marker(&mut listener, &app.pool).await;
     for _ in 0..50 {
         assert_eq!(app.post("/api/nowhere", &json!({})).await.status, StatusCode::NOT_FOUND);
@@ -292,4 +295,57 @@ async fn a_flood_of_refused_changes_sends_no_fence(pool: PgPool) {
         );
     }
     assert_eq!(fences_until_marker(&mut listener, &app.pool).await, 5, "one fence per accepted change");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn refusals_and_sign_ins_that_end_sessions_are_fenced(pool: PgPool) {
+    // A refused request that ended a session, and a sign-in (otherwise unfenced) that ended the
+    // oldest past the cap, answer only once this instance has heard of it: the ended session's
+    // token is refused here the moment the answer arrives.
+    let app = serve(
+        AppParts {
+            sessions: SessionSettings { reuse_grace: Duration::ZERO, ..SessionSettings::default() },
+            ..state(pool.clone())
+        },
+        pool,
+    )
+    .await;
+    app.insert_user("adam", &["user"]).await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&app.pool).await.unwrap();
+    listener.listen("auth_changes").await.unwrap();
+    let first = app.signin("adam", PASSWORD).await.body;
+    let access = first["accessToken"].as_str().unwrap().to_owned();
+    let spent = json!({ "refreshToken": first["refreshToken"] });
+    assert_eq!(app.get_bearer("/api/test/user", &access).await.status, StatusCode::OK); // remembered
+    assert_eq!(app.post("/api/auth/refresh", &spent).await.status, StatusCode::OK);
+    fences_until_marker(&mut listener, &app.pool).await;
+    app.post("/api/auth/refresh", &spent).await.assert_error(401, "refresh_token_reused");
+    assert_eq!(app.get_bearer("/api/test/user", &access).await.status, StatusCode::UNAUTHORIZED);
+    for _ in 0..5 {
+        assert_eq!(app.post("/api/auth/refresh", &spent).await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(fences_until_marker(&mut listener, &app.pool).await, 1, "one fence, for the reuse only");
+
+    // The oldest of a full set of sessions, remembered, then pushed out by one more sign-in.
+    let oldest = app.token("adam").await;
+    assert_eq!(app.get_bearer("/api/test/user", &oldest).await.status, StatusCode::OK); // remembered
+    // (Neither change below is news to the cache: only ends, expiries and factors are.)
+    sqlx::query("update sessions set last_seen_at = now() - interval '1 day' where ended_at is null")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into sessions (user_id, expires_at, max_expires_at)
+         select id, now() + interval '1 day', now() + interval '1 day' from users, generate_series(2, 100)
+         where username = 'adam'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    fences_until_marker(&mut listener, &app.pool).await;
+    assert_eq!(app.signin("adam", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(app.get_bearer("/api/test/user", &oldest).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(fences_until_marker(&mut listener, &app.pool).await, 1, "the capped sign-in was fenced");
+    assert_eq!(app.signin("adam", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(fences_until_marker(&mut listener, &app.pool).await, 1, "and so is the next past the cap");
 }

@@ -7,14 +7,16 @@
 //! Costs one `pg_notify` round trip per such request while the cache is on; the hot path (GETs)
 //! pays nothing, and neither do refusals: a flood of bad requests (404, 401, 422, 429) must not
 //! turn into a flood of notifications, and a refused request changed nothing its own client will
-//! read next. (The one refusal that changes something, a refresh token's reuse ending its session,
-//! waits for the fence itself: see `session::refresh`.)
+//! read next. Refusals that do change something (a refresh token's reuse ends its session) and
+//! the doors above when they do (a sign-in past the session cap) are fenced too: the functions that
+//! end sessions and tokens note it (see `session::changes`).
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::Method;
 
+use app::ssr::session::changes;
 use app::ssr::state::AppState;
 
 /// Requests that change nothing the cache holds for their caller, so need no fence: reads that are
@@ -58,8 +60,8 @@ const UNFENCED: &[&str] = &[
 pub async fn after_changes(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         || UNFENCED.contains(&request.uri().path());
-    let response = next.run(request).await;
-    if !safe && response.status().is_success() {
+    let (response, changed) = changes::noting(next.run(request)).await;
+    if changed || (!safe && response.status().is_success()) {
         state.auth_cache.fence(&state.pool).await;
     }
     response

@@ -540,6 +540,7 @@ pub async fn set_password(executor: impl PgExecutor<'_>, id: Uuid, hash: &str) -
     .fetch_optional(executor)
     .await?
     .ok_or(AppError::NotFound)
+    .inspect(|_| crate::ssr::session::changes::note())
 }
 
 /// Ends every existing token of `id` by bumping its token version.
@@ -550,6 +551,7 @@ pub async fn bump_token_version(executor: impl PgExecutor<'_>, id: Uuid) -> Resu
     sqlx::query!("update users set token_version = token_version + 1, updated_at = now() where id = $1", id)
         .execute(executor)
         .await?;
+    crate::ssr::session::changes::note();
     Ok(())
 }
 

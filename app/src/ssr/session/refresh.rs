@@ -154,7 +154,7 @@ async fn open(
     .await?
     .ok_or_else(credentials_changed)?;
     // Past the cap, the least recently used sessions end (this new one is the most recent).
-    sqlx::query!(
+    let capped = sqlx::query!(
         r#"
         update sessions set ended_at = now(), ended_reason = 'too many sessions'
         where id in (select id from sessions where user_id = $1 and ended_at is null
@@ -165,6 +165,9 @@ async fn open(
     )
     .execute(&mut *tx)
     .await?;
+    if capped.rows_affected() > 0 {
+        super::changes::note(); // sign-in is not fenced otherwise: nothing else it does needs it
+    }
     tx.commit().await?;
     let refresh = RefreshToken::new(&state.key, row.id, 0, &seed);
     issue(state, account.user, account.token_version, refresh, row.lives_for)
@@ -339,10 +342,6 @@ pub async fn refresh(state: &AppState, token: &str, address: IpAddr) -> Result<S
         tx.commit().await?;
         state.mailer.wake();
         tracing::warn!(user = %account.user.id, session = %found.id, "a spent refresh token was presented: session ended");
-        // A refusal that changed something, so the fence layer (which waits after successes only)
-        // does not: wait here until this instance has heard of the ended session, or its access
-        // tokens could still be served from memory here a moment after this answer.
-        state.auth_cache.fence(&state.pool).await;
         return Err(AppError::RefreshTokenReused);
     }
     if account.disabled {

@@ -21,6 +21,7 @@ pub async fn end_in(conn: &mut PgConnection, session: Uuid, reason: &str) -> Res
     )
     .execute(conn)
     .await?;
+    super::changes::note();
     Ok(())
 }
 
@@ -40,6 +41,9 @@ pub async fn end(executor: impl PgExecutor<'_>, user: Uuid, session: Uuid, reaso
     )
     .execute(executor)
     .await?;
+    if done.rows_affected() > 0 {
+        super::changes::note();
+    }
     Ok(done.rows_affected() == 1)
 }
 
@@ -64,6 +68,9 @@ pub async fn end_all(
     )
     .execute(executor)
     .await?;
+    if done.rows_affected() > 0 {
+        super::changes::note();
+    }
     Ok(done.rows_affected())
 }
 
