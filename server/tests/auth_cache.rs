@@ -326,6 +326,22 @@ async fn refusals_and_sign_ins_that_end_sessions_are_fenced(pool: PgPool) {
     }
     assert_eq!(fences_until_marker(&mut listener, &app.pool).await, 1, "one fence, for the reuse only");
 
+    // The same through the server function: leptos_axum must run it in the request's own task for
+    // its note to reach the fence layer.
+    let second = app.signin("adam", PASSWORD).await.body;
+    let access = second["accessToken"].as_str().unwrap().to_owned();
+    let spent = json!({ "refresh_token": second["refreshToken"] });
+    assert_eq!(app.get_bearer("/api/test/user", &access).await.status, StatusCode::OK);
+    assert_eq!(app.post("/api/fn/refresh", &spent).await.status, StatusCode::OK);
+    fences_until_marker(&mut listener, &app.pool).await;
+    assert_eq!(app.post("/api/fn/refresh", &spent).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get_bearer("/api/test/user", &access).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        fences_until_marker(&mut listener, &app.pool).await,
+        1,
+        "the server function's reuse was fenced"
+    );
+
     // The oldest of a full set of sessions, remembered, then pushed out by one more sign-in.
     let oldest = app.token("adam").await;
     assert_eq!(app.get_bearer("/api/test/user", &oldest).await.status, StatusCode::OK); // remembered

@@ -8,13 +8,14 @@
 //! 3. [`security_headers`]: CSP for non-pages, nosniff, framing, referrer, HSTS when configured;
 //! 4. [`api_errors`]: refusals written as plain text by inner layers become our JSON error body;
 //! 5. [`cache`]: `/api` answers are never cached, hashed client files are cached for good;
-//! 6. a timeout: a request still running after [`REQUEST_TIMEOUT`] gets 408;
-//! 7. [`body_limit`]: a body over [`BODY_LIMIT_BYTES`] gets 413, announced or chunked, and one
+//! 6. [`fence`]: a request that may have changed a session answers once this instance's auth
+//!    cache has heard of the change (outside the timeout, so a change that commits and then runs
+//!    out of time is fenced too);
+//! 7. a timeout: a request still running after [`REQUEST_TIMEOUT`] gets 408;
+//! 8. [`body_limit`]: a body over [`BODY_LIMIT_BYTES`] gets 413, announced or chunked, and one
 //!    slower than `BODY_READ_TIMEOUT_SECS` gets 408;
-//! 8. [`server_fns`]: server functions take JSON only, never redirect, and answer with their
+//! 9. [`server_fns`]: server functions take JSON only, never redirect, and answer with their
 //!    error's status;
-//! 9. [`fence`]: a request that may have changed a session answers once this instance's auth
-//!    cache has heard of the change;
 //! 10. the router.
 
 pub mod api_errors;
@@ -61,11 +62,11 @@ pub fn apply(router: Router, state: &AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.profile, security_headers::add))
         .layer(axum::middleware::from_fn(api_errors::as_json))
         .layer(axum::middleware::from_fn(cache::control))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), fence::after_changes))
         .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn_with_state(state.profile.body_read_timeout, body_limit::bounded))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(server_fns::guard))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), fence::after_changes))
         .service(router);
     Router::new().fallback_service(stack)
 }

@@ -530,6 +530,7 @@ pub async fn remove(
     sqlx::query!("delete from passkeys where id = $1 and user_id = $2", id, user.id)
         .execute(&mut *tx)
         .await?;
+    crate::ssr::session::changes::note(); // may have been the factor an admin's powers rest on
     let changed = Changed { user, by: None, device, session: Some(caller.session()) };
     lifecycle::record(&mut tx, &state.mailer, Change::PasskeyRemoved, changed).await?;
     tx.commit().await?;

@@ -238,6 +238,7 @@ pub async fn regenerate_recovery_codes(
 async fn remove(tx: &mut sqlx::PgConnection, user: Uuid) -> Result<()> {
     sqlx::query!("delete from mfa_secrets where user_id = $1", user).execute(&mut *tx).await?;
     sqlx::query!("delete from mfa_recovery_codes where user_id = $1", user).execute(&mut *tx).await?;
+    crate::ssr::session::changes::note();
     Ok(())
 }
 

@@ -258,6 +258,7 @@ pub async fn set_name(executor: impl PgExecutor<'_>, id: Uuid, name: &str) -> Re
 /// `Internal` when the database fails.
 pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<()> {
     sqlx::query!("delete from users where id = $1", id).execute(conn).await?;
+    crate::ssr::session::changes::note();
     Ok(())
 }
 
@@ -423,6 +424,7 @@ pub async fn revoke(tx: &mut Transaction<'_, Postgres>, user: Uuid, role: Role) 
     )
     .execute(&mut **tx)
     .await?;
+    crate::ssr::session::changes::note();
     Ok(())
 }
 
@@ -444,6 +446,7 @@ pub async fn set_disabled(tx: &mut Transaction<'_, Postgres>, user: Uuid, disabl
     )
     .execute(&mut **tx)
     .await?;
+    crate::ssr::session::changes::note();
     Ok(())
 }
 

@@ -3,8 +3,9 @@
 //! The fence layer makes a successful change answer only once this instance's cache has heard of
 //! it. Some refusals change things too: a refresh token's reuse ends its session and then refuses;
 //! a password change commits and can then fail to issue the new token; a sign-in past the session
-//! cap ends the oldest sessions. The functions that end sessions or tokens call [`note`], and the
-//! fence layer fences any request that did, whatever its status.
+//! cap ends the oldest sessions. The functions that end sessions or tokens, take a role away, remove
+//! a second factor or disable or delete an account call [`note`], and the fence layer fences any
+//! request that did, whatever its status (a timeout's 408 included).
 
 use std::cell::Cell;
 
