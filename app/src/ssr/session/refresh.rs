@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::store::end_in;
+use super::store::{end_beyond, end_in};
 use crate::error::{AppError, Result};
 use crate::model::{AuditEvent, PublicUser, Session};
 use crate::ssr::guard::address::Device;
@@ -154,20 +154,7 @@ async fn open(
     .await?
     .ok_or_else(credentials_changed)?;
     // Past the cap, the least recently used sessions end (this new one is the most recent).
-    let capped = sqlx::query!(
-        r#"
-        update sessions set ended_at = now(), ended_reason = 'too many sessions'
-        where id in (select id from sessions where user_id = $1 and ended_at is null
-                     order by last_seen_at desc, created_at desc offset $2)
-        "#,
-        account.user.id,
-        MAX_LIVE_SESSIONS,
-    )
-    .execute(&mut *tx)
-    .await?;
-    if capped.rows_affected() > 0 {
-        super::changes::note(); // sign-in is not fenced otherwise: nothing else it does needs it
-    }
+    end_beyond(&mut tx, account.user.id, MAX_LIVE_SESSIONS).await?;
     tx.commit().await?;
     let refresh = RefreshToken::new(&state.key, row.id, 0, &seed);
     issue(state, account.user, account.token_version, refresh, row.lives_for)

@@ -74,6 +74,28 @@ pub async fn end_all(
     Ok(done.rows_affected())
 }
 
+/// Ends the live sessions of `user` beyond the `keep` most recently used; returns how many.
+///
+/// # Errors
+/// `Internal` when the database fails.
+pub async fn end_beyond(conn: &mut PgConnection, user: Uuid, keep: i64) -> Result<u64> {
+    let done = sqlx::query!(
+        r#"
+        update sessions set ended_at = now(), ended_reason = 'too many sessions'
+        where id in (select id from sessions where user_id = $1 and ended_at is null
+                     order by last_seen_at desc, created_at desc offset $2)
+        "#,
+        user,
+        keep,
+    )
+    .execute(conn)
+    .await?;
+    if done.rows_affected() > 0 {
+        super::changes::note();
+    }
+    Ok(done.rows_affected())
+}
+
 /// The live sessions of `user`, the most recently used first; `current` marks `current`.
 ///
 /// # Errors
